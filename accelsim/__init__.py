@@ -1,0 +1,51 @@
+"""accelsim: prune, encode, simulate and generate verified RTL for sparse NN accelerators.
+
+The public API is small and imported lazily, so ``import accelsim`` stays fast:
+
+>>> import accelsim
+>>> arch = accelsim.load_arch("workloads/arch/nm24-ws-32x32.yaml")     # doctest: +SKIP
+>>> net = accelsim.load_workload("resnet50")                           # doctest: +SKIP
+>>> pruned = accelsim.prune(net, "nm:2:4")                             # doctest: +SKIP
+>>> enc = accelsim.encode(pruned["conv1"].weight, "nm:2:4")            # doctest: +SKIP
+>>> result = accelsim.simulate(pruned, arch)                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_API = {
+    "AccelsimInputError": "accelsim.errors",
+    "ArchSpec": "accelsim.spec",
+    "load_arch": "accelsim.spec",
+    "arch_from_dict": "accelsim.spec",
+    "Layer": "accelsim.workload",
+    "Workload": "accelsim.workload",
+    "conv_layer": "accelsim.workload",
+    "linear_layer": "accelsim.workload",
+    "matmul_layer": "accelsim.workload",
+    "load_workload": "accelsim.workload.loaders",
+    "from_torch": "accelsim.workload.torch_frontend",
+    "prune": "accelsim.prune",
+    "prune_with_report": "accelsim.prune",
+    "encode": "accelsim.formats",
+    "simulate": "accelsim.sim",
+    "energy_breakdown_pj": "accelsim.energy",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'accelsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

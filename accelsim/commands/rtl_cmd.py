@@ -1,0 +1,24 @@
+"""``accelsim rtl``: generate Verilog and a manifest for an architecture's PE and array."""
+
+from __future__ import annotations
+
+__all__ = ["run_rtl"]
+
+
+def run_rtl(args) -> int:
+    """Generate the tops for ``args.arch`` into ``args.out`` and list what was written."""
+    from accelsim.spec import load_arch
+    from rtl.export import generate
+
+    arch = load_arch(args.arch)
+    manifest = generate(arch, args.out, stats=args.stats)
+    print(f"architecture {arch.name}: wrote {len(manifest['tops'])} Verilog tops to {args.out}")
+    for top in manifest["tops"]:
+        ports = ", ".join(f"{p['name']}[{p['width']}]" for p in top["ports"][:6])
+        more = "" if len(top["ports"]) <= 6 else f", ... ({len(top['ports'])} ports)"
+        print(f"  {top['file']}: {top['name']}  latency {top['latency']}  ports {ports}{more}")
+        if top.get("stats"):
+            s = top["stats"]
+            print("    resources: " + ", ".join(f"{k} {v}" for k, v in s.items()))
+    print(f"  manifest: {args.out}/manifest.json")
+    return 0

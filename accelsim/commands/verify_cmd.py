@@ -1,0 +1,31 @@
+"""``accelsim verify``: RTL against the simulator's PE model, bit for bit and cycle for cycle."""
+
+from __future__ import annotations
+
+from accelsim.errors import AccelsimInputError
+
+__all__ = ["run_verify"]
+
+
+def run_verify(args) -> int:
+    """Run the verification; print ``N passed, M failed``; exit 1 on any mismatch."""
+    from pathlib import Path
+
+    from accelsim.spec import load_arch
+    from rtl.verify import verify
+
+    if args.trials < 1:
+        raise AccelsimInputError("invalid --trials", hint=f"got {args.trials}; allowed: an integer >= 1")
+    if args.verilog is not None and not Path(args.verilog).is_file():
+        raise AccelsimInputError(f"Verilog file {args.verilog!r} does not exist")
+    arch = load_arch(args.arch)
+    result = verify(arch, trials=args.trials, seed=args.seed, simulator=args.simulator,
+                    verilog=args.verilog, top=args.top)
+    print(f"verify {arch.name} ({result.top}) on {args.simulator}: {result.cycles:,} cycles simulated "
+          f"in {result.seconds:.2f} s")
+    if result.first_mismatch is not None:
+        mm = result.first_mismatch
+        print(f"first mismatch: trial {mm.trial}, cycle {mm.cycle}, signal {mm.signal}: "
+              f"expected {mm.expected}, got {mm.got}")
+    print(f"{result.passed} passed, {result.failed} failed")
+    return 0 if result.failed == 0 else 1

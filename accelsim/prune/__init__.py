@@ -1,0 +1,12 @@
+"""Pruning: magnitude, N:M, block, channel and kernel schemes for arrays, layers and workloads."""
+
+from accelsim.prune.api import prune, prune_with_report
+from accelsim.prune.channel import shrink_channels
+from accelsim.prune.report import LayerPruneReport, PruneReport
+from accelsim.prune.scheme import (BlockScheme, ChannelScheme, KernelScheme, NMScheme, PruneScheme,
+                                   UnstructuredScheme, parse_scheme)
+from accelsim.prune.torch_adapter import apply_to_module
+
+__all__ = ["prune", "prune_with_report", "parse_scheme", "PruneReport", "LayerPruneReport",
+           "apply_to_module", "shrink_channels", "PruneScheme", "UnstructuredScheme", "NMScheme",
+           "BlockScheme", "ChannelScheme", "KernelScheme"]

@@ -1,0 +1,339 @@
+"""``simulate``: cycles, stalls, traffic, events and energy of a (pruned, encoded) workload on an arch."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import replace
+
+import numpy as np
+
+from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.sim.memory import LayerOperands, memory_traffic
+from accelsim.sim.result import LEVELS, LayerResult, SimResult, SimTotal
+from accelsim.sim.schedule import build_schedule
+from accelsim.sim.sparse_timing import (TimingRule, raw_bits_view, timing_rule, weight_profile,
+                                        weight_storage_bits)
+from accelsim.spec import DATAFLOWS, ArchSpec, load_arch
+from accelsim.workload.layer import Layer, Workload
+
+__all__ = ["simulate", "ACTIVATION_SPARSITY_HELP"]
+
+ACTIVATION_SPARSITY_HELP = ("None or 'measured' (use each layer's input_density, else dense "
+                            "activations), 'none' (dense activations) or 'assume:D' with a density "
+                            "D in [0, 1] for layers without input_density (e.g. 'assume:0.5')")
+
+_SRAM_LEVELS = ("weight_sram", "input_sram", "output_sram")
+
+
+# ----------------------------------------------------------------------------- arguments
+def _check_arch(arch, problems: ProblemCollector):
+    if isinstance(arch, ArchSpec):
+        return arch
+    if isinstance(arch, (str, os.PathLike)):
+        return load_arch(arch)
+    problems.add("arch", type(arch).__name__, "an ArchSpec or the path/name of an architecture file")
+    return None
+
+
+def _check_workload(x, problems: ProblemCollector):
+    if isinstance(x, Workload):
+        return x
+    if isinstance(x, Layer):
+        return Workload(x.name, (x,), source="layer")
+    problems.add("workload", type(x).__name__, "an accelsim Workload or Layer")
+    return None
+
+
+def _check_dataflow(dataflow, arch, problems: ProblemCollector):
+    if dataflow is None:
+        return arch.dataflow if arch is not None else None
+    value = dataflow.strip().lower() if isinstance(dataflow, str) else dataflow
+    if value not in DATAFLOWS:
+        problems.add("dataflow", dataflow, "one of " + ", ".join(DATAFLOWS) + " (or None for the arch's)")
+        return None
+    return value
+
+
+def _check_format(fmt, arch, problems: ProblemCollector):
+    from accelsim.formats.spec import parse_format
+
+    if fmt is None:
+        if arch is None:
+            return None
+        fmt = arch.sparsity.native_format
+    try:
+        return parse_format(fmt)
+    except AccelsimInputError as exc:
+        problems.problems.extend(exc.problems or [])
+        if not exc.problems:
+            problems.add("format", fmt, "a format string such as 'dense', 'csr', 'bsr:4x4', 'nm:2:4'")
+        return None
+
+
+def _check_activation(value, problems: ProblemCollector):
+    """Return ``(mode, default_density)``: mode ``layer`` / ``none``."""
+    if value is None or value == "measured":
+        return "layer", 1.0
+    if value == "none":
+        return "none", 1.0
+    if isinstance(value, str) and value.startswith("assume:"):
+        try:
+            density = float(value.split(":", 1)[1])
+        except ValueError:
+            density = math.nan
+        if 0.0 <= density <= 1.0:
+            return "layer", density
+    problems.add("activation_sparsity", value, ACTIVATION_SPARSITY_HELP)
+    return "none", 1.0
+
+
+def _layer_density(layer: Layer, mode: str, default: float) -> float:
+    if mode == "none":
+        return 1.0
+    return float(layer.input_density) if layer.input_density is not None else default
+
+
+def _with_synthetic_weights(workload: Workload, seed: int) -> tuple[Workload, list[str]]:
+    """Give conv/linear layers without a weight a seeded synthetic one (so they can be pruned)."""
+    from accelsim.workload.loaders import synthetic_weight
+
+    layers, filled = [], []
+    for index, layer in enumerate(workload.layers):
+        if layer.weight is None and layer.kind in ("conv", "linear"):
+            if layer.conv is not None:
+                cp = layer.conv
+                shape = (cp.out_channels, cp.in_channels // cp.groups, cp.kernel_h, cp.kernel_w)
+            else:
+                shape = (layer.groups * layer.n, layer.k)
+            layer = layer.with_weight(synthetic_weight(shape, layer.k, seed, index))
+            filled.append(layer.name)
+        layers.append(layer)
+    return workload.with_layers(layers), filled
+
+
+# ----------------------------------------------------------------------------- one layer
+def _input_bits(layer: Layer, activation_bits: int) -> int:
+    """Unique input activations of a layer (the ifmap without padding, or the M x K operand)."""
+    if layer.conv is not None:
+        cp = layer.conv
+        return cp.batch * cp.in_channels * cp.in_h * cp.in_w * activation_bits
+    return layer.groups * layer.m * layer.k * activation_bits
+
+
+def _skip_activations(profile, dataflow: str, density: float, rows: int, lanes: int, n: int):
+    """Apply activation skipping to the profile (OS: shorter beats; IS: fewer stationary rows)."""
+    if density >= 1.0:
+        return profile, 1.0
+    if dataflow == "os":
+        beats = np.ceil(profile.beats * density).astype(np.int64)
+        return replace(profile, beats=beats), 1.0
+    if dataflow == "is":
+        is_rows = int(math.ceil(profile.is_rows * density))
+        n_rf = -(-is_rows // (rows * lanes))
+        vectors = np.full((profile.is_vectors.shape[0], n_rf), n, dtype=np.int64)
+        return replace(profile, is_rows=is_rows, is_vectors=vectors), density
+    return profile, 1.0
+
+
+def _index_decodes(rule: TimingRule, profile, m: int) -> int:
+    if rule.rule == "unstructured":
+        return profile.nnz * m
+    if rule.rule == "nm":
+        return int(profile.stored.sum()) * m
+    if rule.rule == "block":
+        return profile.stored_blocks * rule.block_rows * m
+    return 0
+
+
+def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: float,
+                    fmt_is_default: bool, energy_table) -> LayerResult:
+    from accelsim.energy import energy_breakdown_pj
+    from accelsim.formats.spec import parse_format
+
+    rows, cols = arch.array.rows, arch.array.cols
+    prec = arch.precision
+    notes = []
+    rule, exploited = timing_rule(arch, fmt)
+    if not exploited:
+        notes.append(f"format {fmt.name} is not exploited by this PE "
+                     f"({arch.sparsity.describe()}): ran dense")
+    view = None
+    if layer.weight is None:
+        if fmt.name != "dense":
+            notes.append("layer has no weights: ran dense")
+        rule, exploited = TimingRule("dense", rule.lanes), fmt.name == "dense"
+    else:
+        view = raw_bits_view(layer.weight_matrix(), layer.name)
+    try:
+        profile = weight_profile(layer, rule, rows, cols, dataflow, view)
+    except AccelsimInputError:
+        if not (fmt_is_default and rule.rule == "nm"):
+            raise
+        notes.append(f"weights are not {rule.n}:{rule.m} sparse: ran dense "
+                     f"(prune with 'nm:{rule.n}:{rule.m}' to use the N:M PE)")
+        rule, exploited = TimingRule("dense", 1), False
+        profile = weight_profile(layer, rule, rows, cols, dataflow, view)
+    mode = arch.sparsity.activation
+    skip = mode == "skip" and density < 1.0
+    if skip:
+        profile, is_scale = _skip_activations(profile, dataflow, density, rows, rule.lanes, layer.n)
+        if dataflow == "ws":
+            notes.append("activation skipping saves no cycles in WS (energy only)")
+    else:
+        is_scale = 1.0
+    schedule = build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes)
+
+    g, n, k, m = int(layer.groups), int(layer.n), int(layer.k), int(layer.m)
+    run_fmt = fmt if exploited else parse_format("dense")
+    value_bits = prec.weight_bits if layer.weight is not None else prec.activation_bits
+    w_values, w_meta = weight_storage_bits(run_fmt, g * n, k, profile.nnz, value_bits,
+                                           profile.stored_blocks)
+    ops = LayerOperands(m, n, k, g, w_values, w_meta, profile.stored, profile.is_vectors,
+                        profile.is_rows, profile.union.reshape(-1),
+                        _input_bits(layer, prec.activation_bits), prec.activation_bits,
+                        prec.accumulator_bits, is_scale)
+    traffic = memory_traffic(schedule, ops, arch)
+
+    compute = schedule.compute_cycles
+    stalls = traffic.stall_cycles
+    cycles = compute + stalls
+    executed = int(profile.stored.sum()) * m
+    if mode == "none" or density >= 1.0:
+        macs, gated = executed, 0
+    else:
+        macs = int(round(executed * density))
+        gated = executed - macs if mode == "gate" else 0
+    macs_effectual = int(round(profile.nnz * m * density))
+    pes = rows * cols
+    multipliers = pes * rule.lanes
+    busy = min(int(math.ceil((macs + gated) / rule.lanes)), pes * cycles)
+    decodes = _index_decodes(rule, profile, m)
+    if skip:
+        decodes = int(round(decodes * density))
+    events = {
+        "macs": macs, "macs_gated": gated, "macs_dense": int(layer.macs),
+        "pe_busy_cycles": busy, "pe_idle_cycles": pes * cycles - busy, "index_decodes": decodes,
+    }
+    bits, meta = traffic.bits, traffic.metadata_bits
+    for level in ("dram", *_SRAM_LEVELS):
+        for op in ("read", "write"):
+            key = f"{level}_{op}"
+            events[f"{key}_bits"] = bits[key]
+            events[f"{key}_values_bits"] = bits[key] - meta[key]
+            events[f"{key}_metadata_bits"] = meta[key]
+    level_bytes = {}
+    for level in LEVELS:
+        total_bits = bits[f"{level}_read"] + bits[f"{level}_write"]
+        meta_bits = meta[f"{level}_read"] + meta[f"{level}_write"]
+        total_b = -(-total_bits // 8)
+        meta_b = -(-meta_bits // 8)
+        level_bytes[level] = {"values": total_b - meta_b, "metadata": meta_b, "total": total_b}
+    energy = energy_breakdown_pj(events, arch, energy_table)
+    if density < 1.0:
+        notes.append(f"activation density {density:g} ({mode} zero activations)"
+                     if mode != "none" else f"activation density {density:g} (not exploited by the PE)")
+    return LayerResult(
+        name=layer.name, format=fmt.name, exploited=exploited, dataflow=dataflow, cycles=cycles,
+        compute_cycles=compute, stall_cycles=stalls,
+        utilization=macs_effectual / (multipliers * cycles) if cycles else 0.0,
+        macs_dense=int(layer.macs), macs_effectual=macs_effectual, bytes=level_bytes,
+        events=events, energy_pj=energy, latency_s=cycles / (arch.clock_mhz * 1e6),
+        folds=schedule.num_folds, dram_reads=traffic.dram_reads, activation_density=density,
+        notes=tuple(notes))
+
+
+# ----------------------------------------------------------------------------- total
+def _total(layers, arch: ArchSpec) -> SimTotal:
+    cycles = sum(layer.cycles for layer in layers)
+    breakdown: dict[str, float] = {}
+    for layer in layers:
+        for key, value in layer.energy_pj.items():
+            breakdown[key] = breakdown.get(key, 0.0) + float(value)
+    events: dict[str, int] = {}
+    for layer in layers:
+        for key, value in layer.events.items():
+            events[key] = events.get(key, 0) + int(value)
+    level_bytes = {level: {part: sum(layer.bytes[level][part] for layer in layers)
+                           for part in ("values", "metadata", "total")} for level in LEVELS}
+    eff = sum(layer.macs_effectual for layer in layers)
+    multipliers = arch.array.num_pes * (1 if arch.sparsity.kind == "nm" else arch.sparsity.lanes)
+    return SimTotal(
+        cycles=cycles, compute_cycles=sum(layer.compute_cycles for layer in layers),
+        stall_cycles=sum(layer.stall_cycles for layer in layers),
+        energy_pj=float(sum(float(layer.energy_pj["total"]) for layer in layers)),
+        energy_breakdown_pj=breakdown, macs=eff,
+        macs_dense=sum(layer.macs_dense for layer in layers), macs_effectual=eff,
+        latency_s=cycles / (arch.clock_mhz * 1e6),
+        utilization=eff / (multipliers * cycles) if cycles else 0.0,
+        bytes=level_bytes, events=events)
+
+
+def simulate(workload_or_layer, arch, *, dataflow=None, prune=None, format=None, seed=0,
+             energy_table=None, activation_sparsity=None) -> SimResult:
+    """Simulate a workload (or one layer) on an architecture.
+
+    Parameters
+    ----------
+    workload_or_layer : Workload or Layer
+    arch : ArchSpec, str or os.PathLike
+        An architecture, or a file/bundled name for :func:`accelsim.spec.load_arch`.
+    dataflow : {"ws", "os", "is"}, optional
+        Defaults to ``arch.dataflow``.
+    prune : str, optional
+        Pruning scheme applied first with :func:`accelsim.prune.prune`
+        (e.g. ``"unstructured:0.9"``, ``"nm:2:4"``, ``"block:4x4:0.75"``).
+        Conv/linear layers without weights get seeded synthetic weights first.
+    format : str, optional
+        Weight format; defaults to ``arch.sparsity.native_format``. A format
+        the PE cannot exploit runs as dense (``LayerResult.exploited`` is
+        False and a note says so). If the default N:M format does not fit
+        unpruned weights, the layer runs dense with a note; an explicitly
+        requested N:M format raises instead.
+    seed : int
+        Seed of the synthetic weights (only used with ``prune``).
+    energy_table : str or path, optional
+        Energy table; defaults to ``arch.energy_table``.
+    activation_sparsity : str, optional
+        ``None``/``"measured"``: use ``layer.input_density`` where set;
+        ``"none"``: dense activations; ``"assume:D"``: density ``D`` for
+        layers without ``input_density``. Zero activations save energy on a
+        ``gate`` PE and cycles on a ``skip`` PE (OS and IS only).
+
+    Returns
+    -------
+    SimResult
+
+    Raises
+    ------
+    AccelsimInputError
+        Bad arguments (all problems listed together), a bad arch file or
+        scheme, or an explicitly requested N:M format that the weights break.
+    """
+    problems = ProblemCollector()
+    arch = _check_arch(arch, problems)
+    workload = _check_workload(workload_or_layer, problems)
+    df = _check_dataflow(dataflow, arch, problems)
+    fmt = _check_format(format, arch, problems)
+    act_mode, act_default = _check_activation(activation_sparsity, problems)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        problems.add("seed", seed, "an integer >= 0")
+    if prune is not None and not isinstance(prune, str):
+        problems.add("prune", prune, "a pruning scheme string such as 'unstructured:0.9', or None")
+    problems.raise_if_any("invalid arguments to simulate")
+
+    notes = []
+    if prune is not None:
+        from accelsim.prune import prune as prune_workload
+
+        workload, filled = _with_synthetic_weights(workload, int(seed))
+        if filled:
+            notes.append(f"synthetic weights (seed {int(seed)}) for: " + ", ".join(filled))
+        workload = prune_workload(workload, prune)
+    layers = tuple(
+        _simulate_layer(layer, arch, df, fmt, _layer_density(layer, act_mode, act_default),
+                        format is None, energy_table)
+        for layer in workload.layers)
+    return SimResult(layers=layers, total=_total(layers, arch), arch=arch, dataflow=df,
+                     format=fmt.name, prune=prune, activation_sparsity=activation_sparsity,
+                     workload=workload.name, notes=tuple(notes))

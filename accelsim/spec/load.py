@@ -1,0 +1,289 @@
+"""Read architecture YAML files into validated, frozen :class:`ArchSpec` values."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import yaml
+
+from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.spec.arch import (ACTIVATION_SPARSITY_MODES, DATAFLOWS, SPARSE_KINDS, ArchSpec,
+                                ArraySpec, BufferSpec, PrecisionSpec, SparseSupport)
+
+__all__ = ["load_arch", "arch_from_dict", "EXAMPLE_ARCH_YAML", "bundled_arch_dir"]
+
+EXAMPLE_ARCH_YAML = """\
+name: nm24-32x32
+array: {rows: 32, cols: 32}
+dataflow: ws                 # ws | os | is
+precision: {weight_bits: 8, activation_bits: 8, accumulator_bits: 32}
+pe:
+  sparsity: nm               # dense | nm | unstructured | block
+  n: 2
+  m: 4
+buffers: {weight_kib: 256, input_kib: 256, output_kib: 128}
+dram: {bandwidth_bytes_per_cycle: 16}   # or: unlimited
+clock_mhz: 1000
+energy_table: horowitz45"""
+
+_HINT = "example of a valid architecture file:\n" + EXAMPLE_ARCH_YAML
+
+_TOP_KEYS = {"name", "description", "array", "dataflow", "precision", "pe", "buffers", "dram",
+             "clock_mhz", "energy_table"}
+_PE_KEYS = {"sparsity", "n", "m", "index_bits", "block", "lanes", "activation_sparsity"}
+
+
+def bundled_arch_dir() -> Path:
+    """Folder holding the example architecture files (``workloads/arch``)."""
+    return Path(__file__).resolve().parent.parent.parent / "workloads" / "arch"
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+class _Reader:
+    """Typed access to a nested mapping that records problems instead of raising."""
+
+    def __init__(self, problems: ProblemCollector):
+        self.problems = problems
+
+    def section(self, data: dict, key: str, path: str, required: bool = True) -> dict:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problems.add(path, None, "a mapping (section is missing)")
+            return {}
+        if not isinstance(value, dict):
+            self.problems.add(path, value, "a mapping")
+            return {}
+        return value
+
+    def unknown(self, data: dict, allowed: set, path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.problems.add(where, data[key], "no such field; known fields: "
+                                  + ", ".join(sorted(allowed)))
+
+    def integer(self, data: dict, key: str, path: str, default=None, minimum: int = 1,
+                maximum: int | None = None):
+        value = data.get(key, default)
+        if value is None:
+            self.problems.add(path, None, f"an integer >= {minimum} (field is missing)")
+            return None
+        ok = _is_int(value) and value >= minimum and (maximum is None or value <= maximum)
+        if not ok:
+            rng = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+            self.problems.add(path, value, f"an integer {rng}")
+            return None
+        return value
+
+    def number(self, data: dict, key: str, path: str, default=None, positive: bool = True):
+        value = data.get(key, default)
+        if value is None:
+            self.problems.add(path, None, "a number > 0 (field is missing)")
+            return None
+        if not _is_number(value) or (positive and value <= 0):
+            self.problems.add(path, value, "a number > 0")
+            return None
+        return float(value)
+
+    def choice(self, data: dict, key: str, path: str, choices, default=None):
+        value = data.get(key, default)
+        if isinstance(value, str):
+            value = value.strip().lower()
+        if value not in choices:
+            self.problems.add(path, data.get(key, default), "one of " + ", ".join(choices))
+            return None
+        return value
+
+
+def _parse_block(value, reader: _Reader, path: str):
+    """Accept ``"4x4"``, ``[4, 4]`` or ``{rows: 4, cols: 4}``."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*x\s*(\d+)\s*", value)
+        if match:
+            rows, cols = int(match.group(1)), int(match.group(2))
+            if rows >= 1 and cols >= 1:
+                return rows, cols
+    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_int(v) and v >= 1 for v in value):
+        return int(value[0]), int(value[1])
+    elif isinstance(value, dict) and set(value) == {"rows", "cols"}:
+        r, c = value["rows"], value["cols"]
+        if _is_int(r) and _is_int(c) and r >= 1 and c >= 1:
+            return r, c
+    reader.problems.add(path, value, 'a block shape such as "4x4", [4, 4] or {rows: 4, cols: 4}')
+    return None
+
+
+def _parse_sparsity(pe: dict, reader: _Reader, problems: ProblemCollector) -> SparseSupport | None:
+    reader.unknown(pe, _PE_KEYS, "pe")
+    kind = reader.choice(pe, "sparsity", "pe.sparsity", SPARSE_KINDS, default="dense")
+    activation = reader.choice(pe, "activation_sparsity", "pe.activation_sparsity",
+                               ACTIVATION_SPARSITY_MODES, default="none")
+    if kind is None:
+        return None
+    n = m = index_bits = block_rows = block_cols = None
+    lanes_default = 1
+    if kind == "nm":
+        m = reader.integer(pe, "m", "pe.m", minimum=2, maximum=16)
+        n = reader.integer(pe, "n", "pe.n", minimum=1, maximum=15)
+        if n is not None and m is not None and n >= m:
+            problems.add("pe.n", n, f"an integer from 1 to m - 1 = {m - 1} (N:M needs N < M)")
+            n = None
+        if m is not None:
+            need = max(1, math.ceil(math.log2(m)))
+            index_bits = reader.integer(pe, "index_bits", "pe.index_bits", default=need,
+                                        minimum=need, maximum=32)
+        lanes_default = n if n is not None else 1
+    elif kind == "unstructured":
+        index_bits = reader.integer(pe, "index_bits", "pe.index_bits", default=8, minimum=1, maximum=32)
+    elif kind == "block":
+        if "block" not in pe:
+            problems.add("pe.block", None, 'a block shape such as "4x4" (required when pe.sparsity is block)')
+        else:
+            shape = _parse_block(pe["block"], reader, "pe.block")
+            if shape:
+                block_rows, block_cols = shape
+        index_bits = reader.integer(pe, "index_bits", "pe.index_bits", default=8, minimum=1, maximum=32)
+    for key in ("n", "m", "block"):
+        if key in pe and not (kind == "nm" and key in ("n", "m")) and not (kind == "block" and key == "block"):
+            problems.add(f"pe.{key}", pe[key], f"absent: only used when pe.sparsity is "
+                         f"{'block' if key == 'block' else 'nm'} (it is {kind})")
+    if kind == "dense" and "index_bits" in pe:
+        problems.add("pe.index_bits", pe["index_bits"], "absent: a dense PE stores no indices")
+    lanes = reader.integer(pe, "lanes", "pe.lanes", default=lanes_default, minimum=1, maximum=64)
+    if kind == "nm" and lanes is not None and n is not None and lanes != n:
+        problems.add("pe.lanes", lanes, f"{n} (an N:M PE has N = {n} multipliers)")
+    if problems:
+        return None
+    return SparseSupport(kind=kind, n=n, m=m, index_bits=index_bits, block_rows=block_rows,
+                         block_cols=block_cols, lanes=lanes, activation=activation)
+
+
+def arch_from_dict(data, source: str = "") -> ArchSpec:
+    """Validate a mapping (parsed YAML) and build an :class:`ArchSpec`.
+
+    Every problem is collected and raised together in one
+    :class:`~accelsim.errors.AccelsimInputError`.
+    """
+    where = f" {source}" if source else ""
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a YAML {type(data).__name__}"
+        raise AccelsimInputError(f"invalid architecture file{where}: the document is {kind}, "
+                                 "not a mapping of fields", hint=_HINT)
+    problems = ProblemCollector()
+    reader = _Reader(problems)
+    reader.unknown(data, _TOP_KEYS, "")
+
+    name = data.get("name", Path(source).stem if source else "arch")
+    if not isinstance(name, str) or not name.strip():
+        problems.add("name", name, "a non-empty string")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        problems.add("description", description, "a string")
+
+    array = reader.section(data, "array", "array")
+    reader.unknown(array, {"rows", "cols"}, "array")
+    rows = reader.integer(array, "rows", "array.rows", minimum=1, maximum=4096) if array else None
+    cols = reader.integer(array, "cols", "array.cols", minimum=1, maximum=4096) if array else None
+
+    dataflow = reader.choice(data, "dataflow", "dataflow", DATAFLOWS)
+
+    precision = reader.section(data, "precision", "precision", required=False)
+    reader.unknown(precision, {"weight_bits", "activation_bits", "accumulator_bits"}, "precision")
+    weight_bits = reader.integer(precision, "weight_bits", "precision.weight_bits", default=8, minimum=2, maximum=32)
+    act_bits = reader.integer(precision, "activation_bits", "precision.activation_bits", default=8, minimum=2, maximum=32)
+    acc_bits = reader.integer(precision, "accumulator_bits", "precision.accumulator_bits", default=32, minimum=2, maximum=64)
+    if weight_bits and act_bits and acc_bits and acc_bits < weight_bits + act_bits:
+        problems.add("precision.accumulator_bits", acc_bits,
+                     f"an integer >= weight_bits + activation_bits = {weight_bits + act_bits}")
+
+    pe = reader.section(data, "pe", "pe", required=False)
+    sparsity = _parse_sparsity(pe, reader, problems)
+
+    buffers = reader.section(data, "buffers", "buffers")
+    reader.unknown(buffers, {"weight_kib", "input_kib", "output_kib"}, "buffers")
+    sizes = {}
+    if buffers:
+        for key in ("weight_kib", "input_kib", "output_kib"):
+            sizes[key] = reader.number(buffers, key, f"buffers.{key}")
+
+    dram = reader.section(data, "dram", "dram")
+    reader.unknown(dram, {"bandwidth_bytes_per_cycle"}, "dram")
+    bandwidth = None
+    if dram:
+        raw = dram.get("bandwidth_bytes_per_cycle")
+        if isinstance(raw, str) and raw.strip().lower() in ("unlimited", "inf", "calc"):
+            bandwidth = math.inf
+        else:
+            bandwidth = reader.number(dram, "bandwidth_bytes_per_cycle", "dram.bandwidth_bytes_per_cycle")
+            if bandwidth is None:
+                # replace the generic message with one that mentions "unlimited"
+                last = problems.problems.pop()
+                problems.add(last.field, last.value, 'a number > 0, or "unlimited"')
+
+    clock = reader.number(data, "clock_mhz", "clock_mhz", default=1000.0)
+    table = data.get("energy_table", "horowitz45")
+    if not isinstance(table, str) or not table.strip():
+        problems.add("energy_table", table, "the name of an energy table (e.g. horowitz45) or a path")
+
+    problems.raise_if_any(f"invalid architecture file{where}", _HINT)
+    return ArchSpec(
+        name=name.strip(), array=ArraySpec(rows, cols), dataflow=dataflow,
+        precision=PrecisionSpec(weight_bits, act_bits, acc_bits), sparsity=sparsity,
+        buffers=BufferSpec(**sizes), dram_bandwidth_bytes_per_cycle=bandwidth,
+        clock_mhz=clock, energy_table=table.strip(), description=description, source=source,
+    )
+
+
+def load_arch(path) -> ArchSpec:
+    """Load and validate an architecture file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A YAML architecture file, the name of a bundled one (e.g.
+        ``"dense-ws-32x32"``) or a SCALE-Sim ``.cfg`` file.
+
+    Raises
+    ------
+    AccelsimInputError
+        If the file is missing, unreadable, not YAML, not a mapping, or any
+        field is invalid (all problems reported together).
+    """
+    p = Path(path)
+    if not p.exists() and not p.suffix:
+        candidate = bundled_arch_dir() / f"{p.name}.yaml"
+        if candidate.exists():
+            p = candidate
+    if not p.exists():
+        bundled = sorted(f.stem for f in bundled_arch_dir().glob("*.yaml"))
+        raise AccelsimInputError(
+            f"architecture file {str(path)!r} does not exist",
+            hint="bundled architectures: " + ", ".join(bundled) if bundled else None)
+    if p.is_dir():
+        raise AccelsimInputError(f"architecture path {str(path)!r} is a directory, not a file")
+    if p.suffix.lower() == ".cfg":
+        from accelsim.spec.scalesim_cfg import load_scalesim_cfg
+        return load_scalesim_cfg(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AccelsimInputError(f"cannot read architecture file {str(path)!r}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise AccelsimInputError(f"architecture file {str(path)!r} is not valid YAML{where}: {problem}",
+                                 hint=_HINT) from None
+    return arch_from_dict(data, source=str(path))
