@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numba
 
-__all__ = ["compressed_count", "compressed_fill", "nm_count", "nm_select"]
+__all__ = ["compressed_count", "compressed_fill", "block_occupancy", "nm_count", "nm_select"]
 
 
 @numba.njit(cache=True)
@@ -68,6 +68,27 @@ def compressed_fill(mask, run_limit, indptr, indices):
                 indices[k] = c
                 k += 1
                 prev = c
+
+
+@numba.njit(cache=True)
+def block_occupancy(mask, block_rows, block_cols, occupied):
+    """Mark the R x C blocks that hold a nonzero.
+
+    Parameters
+    ----------
+    mask : bool[:, :]
+        Nonzero mask of the matrix (not padded; edge blocks may be partial).
+    block_rows, block_cols : int
+        R and C.
+    occupied : bool[:, :]
+        Output ``(ceil(rows / R), ceil(cols / C))``, all False on entry.
+    """
+    rows, cols = mask.shape
+    for i in range(rows):
+        bi = i // block_rows
+        for j in range(cols):
+            if mask[i, j]:
+                occupied[bi, j // block_cols] = True
 
 
 @numba.njit(cache=True)

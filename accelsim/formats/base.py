@@ -9,7 +9,7 @@ from types import MappingProxyType
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, Problem
-from accelsim.formats.matrix import matrix_shape_of
+from accelsim.formats.matrix import is_bit_width, matrix_shape_of
 from accelsim.formats.spec import FormatSpec
 
 __all__ = ["SparseTensor", "FormatInvariantError", "Shown", "check_array"]
@@ -142,6 +142,10 @@ class SparseTensor:
             problems.append(Problem("shape", self.shape, "a tuple of integers >= 1"))
         if self.dtype.kind not in "biuf" or self.dtype.itemsize not in (1, 2, 4, 8):
             problems.append(Problem("dtype", str(self.dtype), "a bool, integer or float16/32/64 dtype"))
+        if not is_bit_width(self.value_bits):
+            problems.append(Problem("value_bits", self.value_bits, "an integer >= 1"))
+        if self.index_bits is not None and not is_bit_width(self.index_bits):
+            problems.append(Problem("index_bits", self.index_bits, "None or an integer >= 1"))
         if not (0 <= self.nnz <= rows * cols):
             problems.append(Problem("nnz", self.nnz, f"an integer in [0, {rows * cols}]"))
         if not problems:

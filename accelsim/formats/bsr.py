@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.errors import Problem
+from accelsim.formats import _kernels
 from accelsim.formats.base import Shown, SparseTensor, check_array
 from accelsim.formats.compressed import build_structure, index_layout, line_gaps, structure_problems
 from accelsim.formats.matrix import min_width, nonzero_mask
@@ -147,7 +148,8 @@ def encode_bsr(arr: np.ndarray, matrix: np.ndarray, spec: FormatSpec, value_bits
     block = spec.block_shape
     grid = block_grid(matrix.shape, block)
     mask = nonzero_mask(matrix)
-    occupied = _padded(mask, grid, block).any(axis=(1, 3))
+    occupied = np.zeros(grid, dtype=np.bool_)
+    _kernels.block_occupancy(mask, block[0], block[1], occupied)
     _, _, run_limit = index_layout(grid[1], index_bits)
     indptr, indices = build_structure(occupied, run_limit)
     lines = np.repeat(np.arange(grid[0]), np.diff(indptr))

@@ -227,7 +227,8 @@ class CSCTensor(_Compressed):
     _line = "column"
 
 
-def _encode(cls, matrix, spec, value_bits, index_bits, nnz_mask):
+def _encode(cls, matrix, index_bits, nnz_mask):
+    """Pointers, absolute indices (padding included) and gathered values of ``matrix``."""
     rows, cols = matrix.shape
     major_minor = (rows, cols) if cls._major_axis == 0 else (cols, rows)
     _, _, run_limit = index_layout(major_minor[1], index_bits)
@@ -242,7 +243,7 @@ def encode_csr(arr: np.ndarray, matrix: np.ndarray, spec: FormatSpec, value_bits
                index_bits: int | None) -> CSRTensor:
     """Encode a checked matrix view as CSR (see :func:`accelsim.formats.encode`)."""
     mask = nonzero_mask(matrix)
-    indptr, indices, data = _encode(CSRTensor, matrix, spec, value_bits, index_bits, mask)
+    indptr, indices, data = _encode(CSRTensor, matrix, index_bits, mask)
     return CSRTensor(spec, arr.shape, arr.dtype, int(value_bits), index_bits,
                      int(np.count_nonzero(mask)), indptr, indices, data)
 
@@ -251,6 +252,6 @@ def encode_csc(arr: np.ndarray, matrix: np.ndarray, spec: FormatSpec, value_bits
                index_bits: int | None) -> CSCTensor:
     """Encode a checked matrix view as CSC (see :func:`accelsim.formats.encode`)."""
     mask = nonzero_mask(matrix)
-    indptr, indices, data = _encode(CSCTensor, matrix, spec, value_bits, index_bits, mask)
+    indptr, indices, data = _encode(CSCTensor, matrix, index_bits, mask)
     return CSCTensor(spec, arr.shape, arr.dtype, int(value_bits), index_bits,
                      int(np.count_nonzero(mask)), indptr, indices, data)

@@ -63,7 +63,9 @@ def parse_list(value: str | None, what: str, allowed=None) -> list[str] | None:
 def plan_configs(archs, dataflows, formats, prunes):
     """All combinations, split into runnable and skipped (with a reason).
 
-    A format is skipped on an arch whose PE cannot exploit it (it would only run
+    Without ``formats``, each pruned workload runs in the arch's native format
+    (on a dense arch that is ``dense``: pruning it gains nothing, which the
+    report shows). A format is skipped on an arch whose PE cannot exploit it (it would only run
     as dense, which the ``dense`` format already shows). A sparse format other
     than N:M needs no particular pruning, but ``nm:N:M`` needs weights that are
     N:M-sparse: it is skipped unless the pruning scheme is ``nm:N:M`` itself.
@@ -77,7 +79,7 @@ def plan_configs(archs, dataflows, formats, prunes):
         for dataflow in (dataflows or [arch.dataflow]):
             # the baseline every speedup is measured against
             runnable.append(Config(arch.name, dataflow, None, "dense"))
-        arch_formats = formats if formats is not None else list(dict.fromkeys(["dense", arch.sparsity.native_format]))
+        arch_formats = formats if formats is not None else [arch.sparsity.native_format]
         for dataflow in (dataflows or [arch.dataflow]):
             for prune in prunes:
                 for fmt in arch_formats:
@@ -105,6 +107,11 @@ class _Progress:
     def step(self, label: str) -> None:
         self.done += 1
         if self.quiet:
+            return
+        if not sys.stderr.isatty():
+            # logs: one line per tenth of the run, no carriage returns
+            if self.done == self.total or self.done % max(1, self.total // 10) == 0:
+                sys.stderr.write(f"{self.done}/{self.total} configs, {time.monotonic() - self.start:.1f}s\n")
             return
         width = 30
         filled = int(width * self.done / max(self.total, 1))

@@ -6,7 +6,7 @@ import io
 
 __all__ = ["pareto_front", "make_plots"]
 
-_PARTS = ("mac", "index_decode", "weight_sram", "input_sram", "output_sram", "dram")
+_PARTS = ("mac", "pe_idle", "index_decode", "weight_sram", "input_sram", "output_sram", "dram")
 
 
 def pareto_front(points) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["layer_records", "config_summaries", "best_configs", "CSV_COLUMNS", "limiter"]
 
-ENERGY_PARTS = ("mac", "index_decode", "weight_sram", "input_sram", "output_sram", "dram")
+ENERGY_PARTS = ("mac", "pe_idle", "index_decode", "weight_sram", "input_sram", "output_sram", "dram")
 
 CSV_COLUMNS = (
     ["config", "arch", "dataflow", "prune", "format", "exploited", "layer", "cycles", "compute_cycles",
@@ -20,8 +20,7 @@ IMBALANCE_FACTOR = 1.25
 
 
 def _bytes(layer, level, part):
-    data = layer.bytes.get(level, {}) if isinstance(layer.bytes, dict) else getattr(layer.bytes, level)
-    return int(data[part] if isinstance(data, dict) else getattr(data, part))
+    return int(layer.bytes[level][part])
 
 
 def layer_records(comparison) -> list[dict]:

@@ -1,6 +1,6 @@
 """Integer helpers of the functional mode: symmetric quantisation, two's-complement wrap, ranges.
 
-Conventions (also in ``docs/energy.md``, section "Functional mode"):
+Conventions (also in ``docs/energy.md``, appendix "number conventions of the functional mode"):
 
 * A ``b``-bit signed operand holds the two's-complement range
   ``[-2**(b-1), 2**(b-1) - 1]`` (:func:`int_range`); the hardware accepts all of it.

@@ -166,3 +166,10 @@ def test_conv_weight_matrix_view():
     assert t.matrix_shape == (2, 12)
     assert t.indptr.tolist() == [0, 0, 1] and t.indices.tolist() == [10]
     assert encode(np.ones(5, dtype=np.int8), "csr").matrix_shape == (1, 5)
+
+
+def test_nan_payloads_survive():
+    w = np.array([[np.nan, 0.0, 1.0]], dtype=np.float32)
+    w.view(np.uint32)[0, 0] = 0x7FC0_1234          # a NaN with a payload
+    for fmt in ("dense", "csr", "csc", "bsr:1x2", "bitmap", "nm:2:4"):
+        assert same_bits(encode(w, fmt).to_dense(), w), fmt

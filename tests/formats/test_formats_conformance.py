@@ -205,3 +205,22 @@ def test_immutable(case):
     out = t.to_dense()
     out[...] = 0  # to_dense returns a fresh, writable array
     assert same_bits(t.to_dense(), before)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_memory_layouts_and_byte_order(case):
+    base = random_weight((6, 16), np.float32, 0.5, 6)
+    variants = {
+        "strided": base[:, ::2],
+        "fortran": np.asfortranarray(base),
+        "transposed": base.T,
+        "big-endian": base.astype(">f4"),
+        "read-only": base.copy(),
+    }
+    variants["read-only"].flags.writeable = False
+    for name, w in variants.items():
+        w = make_nm(w, *case.nm) if case.nm else w
+        t = encode(w, case.fmt)
+        t.check(full=True)
+        assert same_bits(t.to_dense(), np.ascontiguousarray(w)), name
+        assert t.storage_bits() == encode(np.ascontiguousarray(w), case.fmt).storage_bits(), name

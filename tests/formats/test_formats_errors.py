@@ -208,3 +208,9 @@ def test_bitmap_zero_value():
     t = encode(w, "bitmap")
     _raises(_corrupt(t, values=np.array([1, 0], np.int8)), True,
             "values[1]: got an explicit zero; allowed: a nonzero (a clear mask bit encodes a zero)")
+
+
+def test_check_reports_bad_widths():
+    t = encode(np.eye(3, dtype=np.int8), "csr")
+    _raises(dataclasses.replace(t, value_bits=0, index_bits=-2), False,
+            "value_bits: got 0; allowed: an integer >= 1", "index_bits: got -2; allowed: None or an integer >= 1")

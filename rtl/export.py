@@ -1,0 +1,191 @@
+"""Verilog export of an architecture's PE and array tops, with a JSON manifest.
+
+``generate(arch, out_dir)`` writes one Verilog file per top (``<top>.v``, a
+single module each) and ``manifest.json``; every file is written to a
+temporary name and renamed into place, the manifest last. The manifest schema
+is documented in docs/rtl.md (``accelsim-rtl-manifest/1``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from amaranth import Shape
+from amaranth.back import verilog as amaranth_verilog
+
+from accelsim.errors import AccelsimInputError
+from accelsim.sim.pe_model import ARRAY_KINDS, PIPELINE_DEPTH, PEConfig
+
+__all__ = ["Top", "tops_for_arch", "top_name", "verilog_source", "generate", "MANIFEST_SCHEMA",
+           "latency_info", "default_array_shape"]
+
+MANIFEST_SCHEMA = "accelsim-rtl-manifest/1"
+
+
+@dataclass(frozen=True)
+class Top:
+    """One top-level component to export."""
+
+    kind: str            # "pe" or "array"
+    name: str            # Verilog module name
+    config: PEConfig
+    rows: int = 0
+    cols: int = 0
+
+    def component(self):
+        """A fresh Amaranth component for this top."""
+        if self.kind == "pe":
+            from rtl.mac import make_pe
+            return make_pe(self.config)
+        from rtl.array import WSArray
+        return WSArray(self.config, self.rows, self.cols)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_") or "arch"
+
+
+def top_name(arch, kind: str) -> str:
+    """Verilog module name of a top: ``accelsim_<arch name>_<kind>``."""
+    return f"accelsim_{_safe(arch.name)}_{kind}"
+
+
+def default_array_shape(arch) -> tuple[int, int]:
+    """The array top's shape: the architecture's ``rows x cols``."""
+    return arch.array.rows, arch.array.cols
+
+
+def tops_for_arch(arch, array_shape: tuple[int, int] | None = None) -> list[Top]:
+    """The tops of an architecture: the PE, and the WS array for dense, N:M and block PEs."""
+    cfg = PEConfig.from_arch(arch)
+    tops = [Top("pe", top_name(arch, "pe"), cfg)]
+    if cfg.kind in ARRAY_KINDS:
+        rows, cols = array_shape or default_array_shape(arch)
+        tops.append(Top("array", top_name(arch, "array"), cfg, rows, cols))
+    return tops
+
+
+def verilog_source(top: Top) -> str:
+    """Verilog text of a top (deterministic: no source-location attributes)."""
+    return amaranth_verilog.convert(top.component(), name=top.name, emit_src=False)
+
+
+def latency_info(top: Top) -> dict:
+    """Latency formula of a top as manifest data."""
+    cfg = top.config
+    if top.kind == "array":
+        return {
+            "formula": "rows + cols",
+            "value_cycles": top.rows + top.cols,
+            "definition": "cycles from an input vector's acceptance to its output vector being "
+                          "valid, inclusive (no stalls)",
+            "fold_cycles": "2*rows + cols + vectors - 1 (weight load of rows cycles included)",
+        }
+    beats = {"dense": "ceil(K / lanes)", "nm": "ceil(K / M)", "unstructured": "ceil(nnz / lanes)",
+             "block": "nonzero_blocks * ceil(block_cols / lanes)"}[cfg.kind]
+    return {
+        "formula": f"max(beats, 1) + {PIPELINE_DEPTH}",
+        "beats": beats,
+        "pipeline_depth": PIPELINE_DEPTH,
+        "definition": "cycles from an output's first accepted beat to its result being valid, "
+                      "inclusive (no bubbles, no back-pressure); back-to-back outputs overlap "
+                      "the pipeline: n outputs take sum(max(beats_i, 1)) + pipeline_depth",
+    }
+
+
+def _parameters(top: Top) -> dict:
+    c = top.config
+    params = {"kind": c.kind, "weight_bits": c.weight_bits, "activation_bits": c.activation_bits,
+              "accumulator_bits": c.accumulator_bits, "lanes": c.lanes}
+    for key in ("n", "m", "index_bits", "block_rows", "block_cols"):
+        if getattr(c, key) is not None:
+            params[key] = getattr(c, key)
+    if c.window_words and top.kind == "pe":
+        params["window_words"] = c.window_words
+    if top.kind == "array":
+        params.update(rows=top.rows, cols=top.cols, dataflow="ws")
+    return params
+
+
+def _ports(component) -> list[dict]:
+    ports = []
+    for name, member in component.signature.members.items():
+        shape = Shape.cast(member.shape)
+        ports.append({"name": name, "direction": "in" if member.flow.name == "In" else "out",
+                      "width": shape.width, "signed": shape.signed})
+    ports.append({"name": "clk", "direction": "in", "width": 1, "signed": False, "role": "clock"})
+    ports.append({"name": "rst", "direction": "in", "width": 1, "signed": False,
+                  "role": "synchronous reset, active high"})
+    return ports
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def generate(arch, out_dir, *, stats: bool = False, array_shape: tuple[int, int] | None = None) -> dict:
+    """Write the Verilog of every top of ``arch`` and ``manifest.json`` into ``out_dir``.
+
+    Parameters
+    ----------
+    arch : ArchSpec
+    out_dir : str or os.PathLike
+        Created if missing.
+    stats : bool
+        Add a Yosys resource estimate per top (:func:`rtl.stats.resource_stats`).
+    array_shape : (rows, cols), optional
+        Shape of the array top (default: the architecture's array).
+
+    Returns
+    -------
+    dict
+        The manifest (also written to ``out_dir/manifest.json``).
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise AccelsimInputError(f"output path {str(out)!r} exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    tops = []
+    for top in tops_for_arch(arch, array_shape):
+        component = top.component()
+        text = amaranth_verilog.convert(component, name=top.name, emit_src=False)
+        path = out / f"{top.name}.v"
+        _atomic_write(path, text)
+        entry = {
+            "name": top.name, "kind": top.kind, "file": path.name,
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "clock": "clk", "reset": "rst",
+            "ports": _ports(component), "parameters": _parameters(top), "latency": latency_info(top),
+            "protocol": "valid/ready on input and output; see docs/rtl.md",
+        }
+        if stats:
+            from rtl.stats import resource_stats
+            entry["stats"] = resource_stats(top).as_dict()
+        tops.append(entry)
+    import amaranth
+    manifest = {
+        "schema": MANIFEST_SCHEMA,
+        "arch": {"name": arch.name, "source": arch.source, "sparsity": arch.sparsity.kind,
+                 "dataflow": arch.dataflow},
+        "generator": {"amaranth": amaranth.__version__},
+        "tops": tops,
+    }
+    _atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    return manifest
