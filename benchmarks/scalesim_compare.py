@@ -175,7 +175,7 @@ def write_reference(path: Path) -> None:
                 "'Total Cycles', stall_cycles = 'Stall Cycles'.\n"
                 "# conv rows are SCALE-Sim topology rows (no padding, ofmap = ceil((ifmap-filter)/stride)+1);"
                 " gemm rows are its GEMM form (M, N, K).\n")
-        writer = csv.writer(f)
+        writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["kind", "ifmap_h", "ifmap_w", "filter_h", "filter_w", "channels",
                          "num_filter", "stride", "gemm_m", "gemm_n", "gemm_k", "array_rows",
                          "array_cols", "dataflow", "total_cycles", "stall_cycles"])

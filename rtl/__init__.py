@@ -1,0 +1,14 @@
+"""Amaranth RTL of accelsim's sparse PEs and PE array: Verilog export, Verilator harness, verification.
+
+Public entry points (see docs/rtl.md):
+
+* :func:`rtl.export.generate` -- Verilog per top + ``manifest.json``
+* :func:`rtl.verify.verify` -- model vs RTL (Amaranth simulator or Verilator), bit and cycle exact
+* :func:`rtl.verilator.lint` -- ``verilator --lint-only`` with the documented waivers
+* :func:`rtl.stats.resource_stats` -- Yosys resource estimate
+"""
+
+from rtl.export import generate
+from rtl.verify import Mismatch, VerifyResult, verify, verify_jobs
+
+__all__ = ["generate", "verify", "verify_jobs", "VerifyResult", "Mismatch"]

@@ -68,9 +68,14 @@ class WSArray(wiring.Component):
     """
 
     def __init__(self, cfg: PEConfig, rows: int, cols: int):
+        try:
+            members = array_signature_members(cfg, rows, cols)
+        except Exception:
+            self._MustUse__silence = True     # not elaborated because it was never built
+            raise
         self.cfg, self.rows, self.cols = cfg, rows, cols
         self.cell = _cell_config(cfg)
-        super().__init__(array_signature_members(cfg, rows, cols))
+        super().__init__(members)
 
     def elaborate(self, platform):
         cell, rows, cols = self.cell, self.rows, self.cols

@@ -69,12 +69,16 @@ def random_operand(rng: np.random.Generator, bits: int, size, zero_fraction: flo
     return vals
 
 
-def _rand_garbage(rng, bits: int) -> int:
-    return int(rng.integers(0, 1 << bits)) if bits < 63 else int(rng.integers(0, 1 << 62))
-
-
 def _garbage_index(cfg: PEConfig, rng) -> int:
     return int(rng.integers(0, 1 << min(cfg.index_bits, 30)))
+
+
+def _check_range(what: str, values, bits: int) -> None:
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if values and (min(values) < lo or max(values) > hi):
+        raise AccelsimInputError(f"{what} values out of the {bits}-bit signed range",
+                                 hint=f"got {min(values)}..{max(values)}; allowed {lo}..{hi} "
+                                      "(quantize them first)")
 
 
 def job_from_row(cfg: PEConfig, wrow, avec, rng: np.random.Generator, stored_blocks=None) -> Job:
@@ -88,6 +92,10 @@ def job_from_row(cfg: PEConfig, wrow, avec, rng: np.random.Generator, stored_blo
     wrow = [int(v) for v in wrow]
     avec = [int(v) for v in avec]
     k = len(wrow)
+    _check_range("weight", wrow, cfg.weight_bits)
+    _check_range("activation", avec, cfg.activation_bits)
+    if len(avec) != k:
+        raise AccelsimInputError(f"weight row has {k} elements but the activation vector {len(avec)}")
     expected = reference_dot(wrow, avec, cfg.accumulator_bits)
     lanes = cfg.lanes
     events = []
@@ -133,16 +141,22 @@ def job_from_row(cfg: PEConfig, wrow, avec, rng: np.random.Generator, stored_blo
         per_window = 1 << cfg.index_bits
         wpad = wrow + [0] * (nblocks * c - k)
         apad = avec + [0] * (nblocks * c - k)
-        for b in sorted(stored_blocks):
+        stored = sorted(stored_blocks)
+        for i, b in enumerate(stored):
             local = b % per_window
-            events.extend(WindowWrite(local * c + j, apad[b * c + j]) for j in range(c))
+            if i == 0 or b // per_window != stored[i - 1] // per_window:
+                # load every stored block of this window segment before its beats
+                for bb in stored:
+                    if bb // per_window == b // per_window:
+                        events.extend(WindowWrite((bb % per_window) * c + j, apad[bb * c + j])
+                                      for j in range(c))
             for sub in range(cfg.beats_per_block):
                 w = []
                 for j in range(lanes):
                     off = sub * lanes + j
                     # lanes past the block width are masked by the PE: send garbage
-                    w.append(wpad[b * c + off] if off < c else
-                             int(rng.integers(-(1 << (cfg.weight_bits - 1)), 1 << (cfg.weight_bits - 1))))
+                    half = 1 << (cfg.weight_bits - 1)
+                    w.append(wpad[b * c + off] if off < c else int(rng.integers(-half, half)))
                 events.append(Beat(tuple(w), indices=(local,), sub=sub))
         beats = pe_beats("block", lanes=lanes, nonzero_blocks=len(stored_blocks), block_cols=c)
     if not any(isinstance(e, Beat) for e in events):

@@ -11,9 +11,9 @@ results of a trial before starting the next.
 
 from __future__ import annotations
 
+import bisect
+import random
 from dataclasses import dataclass
-
-import numpy as np
 
 from accelsim.sim.pe_model import (ArrayInputs, Beat, PEConfig, PEInputs, PEModel, WSArrayModel,
                                    pack_lanes)
@@ -82,11 +82,11 @@ class Trace:
 
     def trial_of(self, cycle: int) -> int:
         """Index of the trial containing ``cycle``."""
-        return int(np.searchsorted(self.trial_starts, cycle, side="right")) - 1
+        return bisect.bisect_right(self.trial_starts, cycle) - 1
 
 
-def _rand_bits(rng: np.random.Generator, bits: int) -> int:
-    return int.from_bytes(rng.bytes((bits + 7) // 8), "little") & ((1 << bits) - 1)
+def _rand_bits(rng: random.Random, bits: int) -> int:
+    return rng.getrandbits(bits)
 
 
 def _pe_ports(cfg: PEConfig):
@@ -106,7 +106,7 @@ def _width(member) -> int:
 def pe_trace(cfg: PEConfig, trials: list[list[Job]], seed: int = 0,
              patterns=DEFAULT_PATTERNS, max_cycles_per_trial: int = 1_000_000) -> Trace:
     """Run PE trials through :class:`PEModel` and record the trace."""
-    rng = np.random.default_rng(seed)
+    rng = random.Random(seed)
     ins, outs, widths = _pe_ports(cfg)
     model = PEModel(cfg)
     wb, ab, ib = cfg.weight_bits, cfg.activation_bits, cfg.index_bits or 1
@@ -181,7 +181,7 @@ def array_trace(cfg: PEConfig, rows: int, cols: int, folds: list[Fold], seed: in
                 patterns=DEFAULT_PATTERNS, max_cycles_per_trial: int = 1_000_000) -> Trace:
     """Run array folds through :class:`WSArrayModel` and record the trace (one fold per trial)."""
     from rtl.array import array_signature_members
-    rng = np.random.default_rng(seed)
+    rng = random.Random(seed)
     members = array_signature_members(cfg, rows, cols)
     widths = {n: _width(mem) for n, mem in members.items()}
     ins = tuple(n for n, mem in members.items() if mem.flow.name == "In")

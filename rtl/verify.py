@@ -25,7 +25,7 @@ __all__ = ["Mismatch", "VerifyResult", "verify", "verify_jobs", "compare_trace",
 
 SIMULATORS = ("amaranth", "verilator")
 DEFAULT_VERIFY_ARRAY = 4
-"""Array tops are verified at ``min(rows, 4) x min(cols, 4)`` unless a shape or a Verilog file says otherwise."""
+"""Arrays are verified at ``min(rows, 4) x min(cols, 4)`` unless a shape or a Verilog file says otherwise."""
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ def _is_marked_top(text: str, name: str) -> bool:
 
 def verify_jobs(arch, trials, *, seed: int = 0, simulator: str = "amaranth", verilog=None,
                 top=None, array_shape=None) -> VerifyResult:
-    """Verify given stimulus: PE trials (lists of :class:`~rtl.stimulus.Job`) or array :class:`~rtl.stimulus.Fold` s.
+    """Verify given stimulus: PE trials (lists of :class:`~rtl.stimulus.Job`) or array folds.
 
     Parameters as :func:`verify`; ``trials`` replaces the random stimulus.
     """

@@ -253,6 +253,23 @@ def _run(cmd, env, cwd, what: str) -> None:
         raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{tail}")
 
 
+def _pch_make_vars() -> list[str]:
+    """Make variables the PyPI wheel's ``verilated.mk`` leaves empty.
+
+    Its ``CFG_CXXFLAGS_PCH_I`` is blank, so large designs (split into several
+    C++ files with a precompiled header) fail to compile; set it for the
+    compiler in use.
+    """
+    cxx = os.environ.get("CXX", "c++")
+    try:
+        ver = subprocess.run([cxx, "--version"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        ver = ""
+    if "clang" in ver:
+        return ["CFG_CXXFLAGS_PCH_I=-include-pch", "CFG_GCH_IF_CLANG=.gch"]
+    return ["CFG_CXXFLAGS_PCH_I=-include"]
+
+
 def _runtime_key(version: str) -> str:
     return hashlib.sha256(("runtime\0" + version + "\0" + " ".join(_BUILD_FLAGS)).encode()).hexdigest()[:16]
 
@@ -288,7 +305,8 @@ def build(verilog: str, top: str, *, clock: str = "clk", reset: str | None = "rs
         if all((runtime / o).exists() for o in objs):
             for o in objs:
                 shutil.copy(runtime / o, obj / o)
-        _run(["make", "-s", "-j", _MAKE_JOBS, "-f", f"V{top}.mk", "Vsim"], env, obj, "C++ build")
+        _run(["make", "-s", "-j", _MAKE_JOBS, "-f", f"V{top}.mk", *_pch_make_vars(), "Vsim"],
+             env, obj, "C++ build")
         if not all((runtime / o).exists() for o in objs):
             tmp_rt = Path(tempfile.mkdtemp(prefix=".runtime-", dir=root))
             for o in objs:

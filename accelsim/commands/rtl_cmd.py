@@ -16,9 +16,14 @@ def run_rtl(args) -> int:
     for top in manifest["tops"]:
         ports = ", ".join(f"{p['name']}[{p['width']}]" for p in top["ports"][:6])
         more = "" if len(top["ports"]) <= 6 else f", ... ({len(top['ports'])} ports)"
-        print(f"  {top['file']}: {top['name']}  latency {top['latency']}  ports {ports}{more}")
+        latency = top["latency"]["formula"] if isinstance(top["latency"], dict) else top["latency"]
+        print(f"  {top['file']}: {top['name']}")
+        print(f"    latency (cycles): {latency}")
+        print(f"    ports: {ports}{more}")
         if top.get("stats"):
             s = top["stats"]
-            print("    resources: " + ", ".join(f"{k} {v}" for k, v in s.items()))
+            shown = [f"{k.replace('_', ' ')} {s[k]:,}" for k in ("cells", "flip_flop_bits", "multipliers",
+                                                                 "memory_bits") if isinstance(s.get(k), int)]
+            print("    resources (Yosys, word level): " + ", ".join(shown))
     print(f"  manifest: {args.out}/manifest.json")
     return 0

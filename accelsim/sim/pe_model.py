@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
 
 __all__ = ["PIPELINE_DEPTH", "MAX_WINDOW_WORDS", "PEConfig", "Beat", "PEInputs", "PEOutputs",
            "PEModel", "pe_beats", "pe_cycles", "pe_stream_cycles", "wrap_signed", "beat_sum",
@@ -146,8 +146,7 @@ def pe_beats(kind: str, *, lanes: int = 1, k=None, m=None, nnz=None, nonzero_blo
     need = {"dense": ("k",), "nm": ("k", "m"), "unstructured": ("nnz",),
             "block": ("nonzero_blocks", "block_cols")}
     if kind not in need:
-        raise AccelsimInputError("invalid PE kind",
-                                 [_problem("kind", kind, "one of " + ", ".join(_KINDS))])
+        raise AccelsimInputError("invalid PE kind", [Problem("kind", kind, "one of " + ", ".join(_KINDS))])
     given = {"k": k, "m": m, "nnz": nnz, "nonzero_blocks": nonzero_blocks, "block_cols": block_cols}
     problems = ProblemCollector()
     if not _is_pos_int(lanes):
@@ -184,11 +183,6 @@ def pe_stream_cycles(beats) -> int:
 
 def _is_pos_int(v) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
-
-
-def _problem(field_, value, allowed):
-    from accelsim.errors import Problem
-    return Problem(field_, value, allowed)
 
 
 # --------------------------------------------------------------------------- configuration
@@ -424,12 +418,12 @@ class PEModel:
 
 # --------------------------------------------------------------------------- the array
 def array_latency_cycles(rows: int, cols: int) -> int:
-    """Cycles from an input vector's acceptance to its output vector being valid, inclusive: ``rows + cols``."""
+    """Cycles from an input vector's acceptance to its output being valid, inclusive: ``rows + cols``."""
     return rows + cols
 
 
 def array_fold_cycles(rows: int, cols: int, vectors: int) -> int:
-    """Cycles of one fold without bubbles or stalls: ``rows`` (weight load) ``+ vectors + rows + cols - 1``."""
+    """Cycles of one fold without bubbles or stalls: ``rows`` (load) ``+ vectors + rows + cols - 1``."""
     return rows + vectors + rows + cols - 1
 
 

@@ -234,15 +234,6 @@ def _ceil_div(a, b):
     return -(-a // b)
 
 
-def _group_any_count(flags_rows: np.ndarray, groups: int, n: int, cols: int) -> np.ndarray:
-    """``flags_rows`` (groups*n, X) bool -> (groups, ceil(n/cols)) count of X positions set in any row."""
-    n_cf = _ceil_div(n, cols)
-    x = flags_rows.shape[1]
-    padded = np.zeros((groups, n_cf * cols, x), dtype=bool)
-    padded[:, :n, :] = flags_rows.reshape(groups, n, x)
-    return padded.reshape(groups, n_cf, cols, x).any(axis=2).sum(axis=2).astype(np.int64)
-
-
 def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
                    value_view: np.ndarray | None) -> WeightProfile:
     """Beats, column-group activation unions, IS vector counts and stored counts of a layer.
@@ -293,9 +284,9 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
         n_rf = _ceil_div(k, rf_elems)
         row_nnz = np.empty(g * n, dtype=np.int64)
         union = np.zeros((g * n_cf, k if want_union else 0), dtype=np.uint8)
-        is_flags = np.zeros((g * n if want_is else 0, n_rf), dtype=np.uint8)
+        is_flags = np.zeros((g * n, n_rf if want_is else 0), dtype=np.uint8)
         _scan_unstructured(value_view, n, cols, n_cf, rf_elems if want_is else 0, row_nnz, union,
-                           is_flags if want_is else np.zeros((g * n, 1), dtype=np.uint8))
+                           is_flags)
         beats = _ceil_div(row_nnz, lanes).reshape(g, n)
         union_count = (union.sum(axis=1, dtype=np.int64).reshape(g, n_cf) if want_union
                        else np.full((g, n_cf), k, dtype=np.int64))
@@ -318,10 +309,9 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
     col_width = np.minimum(bc, k - np.arange(grid_c) * bc)          # real positions per block column
     if want_union:
         block_cols_of_rows = blocks[block_row_of]                      # (g*n, grid_c)
-        n_cf_local = n_cf
-        padded = np.zeros((g, n_cf_local * cols, grid_c), dtype=bool)
+        padded = np.zeros((g, n_cf * cols, grid_c), dtype=bool)
         padded[:, :n, :] = block_cols_of_rows.reshape(g, n, grid_c)
-        any_cols = padded.reshape(g, n_cf_local, cols, grid_c).any(axis=2)
+        any_cols = padded.reshape(g, n_cf, cols, grid_c).any(axis=2)
         union_count = (any_cols * col_width).sum(axis=2).astype(np.int64)
     else:
         union_count = np.full((g, n_cf), k, dtype=np.int64)

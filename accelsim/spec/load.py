@@ -286,4 +286,4 @@ def load_arch(path) -> ArchSpec:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise AccelsimInputError(f"architecture file {str(path)!r} is not valid YAML{where}: {problem}",
                                  hint=_HINT) from None
-    return arch_from_dict(data, source=str(path))
+    return arch_from_dict(data, source=str(p))

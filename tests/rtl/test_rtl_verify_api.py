@@ -1,0 +1,50 @@
+"""The verification API the CLI calls: argument checks, result value, determinism."""
+
+import dataclasses
+
+import pytest
+
+from accelsim.errors import AccelsimInputError
+from rtl.verify import Mismatch, VerifyResult, verify
+
+
+def test_bad_arguments_are_all_reported(archs, tmp_path):
+    with pytest.raises(AccelsimInputError) as err:
+        verify(archs["dense"], trials=0, seed="x", simulator="iverilog")
+    msg = str(err.value)
+    assert "trials: got 0" in msg and "seed: got 'x'" in msg and "simulator: got 'iverilog'" in msg
+
+
+def test_verilog_needs_verilator_and_an_existing_file(archs, tmp_path):
+    f = tmp_path / "pe.v"
+    f.write_text("module x(clk); input clk; endmodule\n")
+    with pytest.raises(AccelsimInputError, match='"verilator" when a Verilog file is given'):
+        verify(archs["dense"], simulator="amaranth", verilog=f)
+    with pytest.raises(AccelsimInputError, match="an existing Verilog file"):
+        verify(archs["dense"], simulator="verilator", verilog=tmp_path / "missing.v")
+
+
+def test_no_array_top_for_unstructured(archs):
+    with pytest.raises(AccelsimInputError, match="no array top"):
+        verify(archs["unstructured"], top="array", trials=2)
+
+
+def test_result_is_frozen_and_deterministic(archs):
+    a = verify(archs["block"], trials=8, seed=4)
+    b = verify(archs["block"], trials=8, seed=4)
+    c = verify(archs["block"], trials=8, seed=5)
+    assert isinstance(a, VerifyResult) and a.ok and a.cycles == b.cycles
+    assert a.cycles != c.cycles
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.passed = 0
+    assert "8/8 trials passed" in a.summary()
+
+
+def test_mismatch_text():
+    m = Mismatch(trial=2, cycle=7, global_cycle=107, signal="out_data", expected=5, got=4)
+    assert str(m) == "trial 2, cycle 7 (global 107): out_data expected 0x5, got 0x4"
+
+
+def test_array_default_shape_is_at_most_4x4(archs):
+    r = verify(archs["dense"], top="array", trials=3, seed=1)
+    assert r.ok and r.kind == "array" and r.top == "accelsim_dense_ws_32x32_array"

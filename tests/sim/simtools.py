@@ -1,0 +1,19 @@
+"""Helpers shared by the simulator tests: small architectures built in code."""
+
+from __future__ import annotations
+
+from accelsim.spec import arch_from_dict
+
+
+def make_arch(rows=8, cols=8, dataflow="ws", sparsity="dense", bandwidth="unlimited",
+              weight_kib=256, input_kib=256, output_kib=128, activation="none", **pe):
+    """An ArchSpec from a few fields (unlimited DRAM bandwidth unless given)."""
+    pe_section = {"sparsity": sparsity, "activation_sparsity": activation, **pe}
+    return arch_from_dict({
+        "name": f"test-{sparsity}-{dataflow}-{rows}x{cols}",
+        "array": {"rows": rows, "cols": cols},
+        "dataflow": dataflow,
+        "pe": pe_section,
+        "buffers": {"weight_kib": weight_kib, "input_kib": input_kib, "output_kib": output_kib},
+        "dram": {"bandwidth_bytes_per_cycle": bandwidth},
+    })
