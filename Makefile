@@ -32,8 +32,16 @@ test: $(STAMP)
 test-nojit: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/formats tests/sim -m "not verilator"
 
-bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+# SCALE-Sim (the peer the dense cycles are checked against) pins an older
+# NumPy, so it gets its own venv.
+SCALESIM_VENV ?= .venv-scalesim
+$(SCALESIM_VENV)/.installed:
+	$(PYTHON) -m venv $(SCALESIM_VENV)
+	$(SCALESIM_VENV)/bin/python -m pip install --quiet "scalesim==3.0.0" "numpy<2.4"
+	touch $@
+
+bench: $(STAMP) $(SCALESIM_VENV)/.installed
+	ACCELSIM_SCALESIM_PYTHON=$(SCALESIM_VENV)/bin/python $(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache demo-out
+	rm -rf $(VENV) $(SCALESIM_VENV) .pytest_cache demo-out

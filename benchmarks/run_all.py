@@ -6,6 +6,7 @@ Benchmarks measure; they never assert a time. Each prints its own figures
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,12 +16,16 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    scripts = sorted(HERE.glob("bench_*.py")) + sorted(HERE.glob("scalesim_compare.py"))
+    # SCALE-Sim takes ~10 min per dataflow on all of ResNet-18; the default
+    # bench compares the first 6 layers (ACCELSIM_SCALESIM_LAYERS=all for every layer).
+    layers = os.environ.get("ACCELSIM_SCALESIM_LAYERS", "6")
+    scripts = [(s, []) for s in sorted(HERE.glob("bench_*.py"))]
+    scripts.append((HERE / "scalesim_compare.py", [] if layers == "all" else ["--layers", layers]))
     failed = []
-    for script in scripts:
-        print(f"\n===== {script.name} =====", flush=True)
+    for script, extra in scripts:
+        print(f"\n===== {script.name} {' '.join(extra)} =====", flush=True)
         start = time.monotonic()
-        r = subprocess.run([sys.executable, str(script)])
+        r = subprocess.run([sys.executable, str(script), *extra])
         print(f"----- {script.name}: exit {r.returncode}, {time.monotonic() - start:.1f} s wall", flush=True)
         if r.returncode:
             failed.append(script.name)

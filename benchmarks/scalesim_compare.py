@@ -183,8 +183,12 @@ def write_reference(path: Path) -> None:
     print(f"wrote {len(out)} rows to {path}")
 
 
-def compare_resnet18(rows: int = 32, cols: int = 32) -> None:
-    """ResNet-18 on a rows x cols array: cycles of both tools and the speed ratio."""
+def compare_resnet18(rows: int = 32, cols: int = 32, layers: int | None = None) -> None:
+    """ResNet-18 on a rows x cols array: cycles of both tools and the speed ratio.
+
+    ``layers`` limits the run to the first that many layers (SCALE-Sim needs
+    about 10 minutes per dataflow for the whole network here).
+    """
     import dataclasses
 
     from accelsim.sim import simulate
@@ -192,6 +196,8 @@ def compare_resnet18(rows: int = 32, cols: int = 32) -> None:
     from accelsim.workload.loaders import load_workload
 
     workload = load_workload("resnet18", weights=False)
+    if layers is not None:
+        workload = workload.with_layers(workload.layers[:layers])
     base = load_arch("dense-ws-32x32")
     arch = dataclasses.replace(base, array=dataclasses.replace(base.array, rows=rows, cols=cols),
                                dram_bandwidth_bytes_per_cycle=math.inf)
@@ -202,7 +208,7 @@ def compare_resnet18(rows: int = 32, cols: int = 32) -> None:
         print("SCALE-Sim is not installed; accelsim only. To compare, run:\n"
               "  python3 -m venv /work/venv-scalesim\n"
               "  /work/venv-scalesim/bin/pip install 'scalesim==3.0.0' 'numpy<2.4'")
-    print(f"ResNet-18 ({len(workload)} layers) on {rows}x{cols}, unlimited bandwidth")
+    print(f"ResNet-18 (first {len(workload)} layers) on {rows}x{cols}, unlimited bandwidth")
     print(f"{'flow':4} {'accelsim cycles':>16} {'scalesim cycles':>16} {'equal':>6} "
           f"{'accelsim s':>11} {'scalesim s':>11} {'speedup':>9}")
     for dataflow in ("ws", "os", "is"):
@@ -224,6 +230,8 @@ def main(argv=None) -> int:
     parser.add_argument("--reference", type=Path, help="write the SCALE-Sim reference CSV here")
     parser.add_argument("--rows", type=int, default=32)
     parser.add_argument("--cols", type=int, default=32)
+    parser.add_argument("--layers", type=int, default=None,
+                        help="only the first N layers of ResNet-18 (default: all)")
     args = parser.parse_args(argv)
     if args.reference:
         if not scalesim_available():
@@ -231,7 +239,7 @@ def main(argv=None) -> int:
             return 1
         write_reference(args.reference)
         return 0
-    compare_resnet18(args.rows, args.cols)
+    compare_resnet18(args.rows, args.cols, args.layers)
     return 0
 
 

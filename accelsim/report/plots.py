@@ -59,6 +59,7 @@ def make_plots(records, summaries, storage) -> dict[str, bytes]:
     out = {}
     labels = [s["config"] for s in summaries]
     short = [_short(l) for l in labels]
+    bar_width_in = max(9.0, 0.32 * len(summaries) + 2.0)   # room for one label per bar
 
     # 1. per-layer cycles per config
     plt, fig, ax = _figure(10, 4.5)
@@ -77,29 +78,29 @@ def make_plots(records, summaries, storage) -> dict[str, bytes]:
     out["cycles_per_layer.png"] = _png(plt, fig)
 
     # 2. energy breakdown stacked bars
-    plt, fig, ax = _figure(10, 4.5)
+    plt, fig, ax = _figure(bar_width_in, 5.5)
     bottom = [0.0] * len(summaries)
     for part in _PARTS:
         values = [s[f"energy_pj_{part}"] / 1e6 for s in summaries]
         ax.bar(range(len(summaries)), values, bottom=bottom, label=part)
         bottom = [b + v for b, v in zip(bottom, values)]
-    ax.set_xticks(range(len(summaries)), short, rotation=30, ha="right")
+    ax.set_xticks(range(len(summaries)), short, rotation=90, fontsize=7)
     ax.set_ylabel("energy (uJ)")
     ax.set_title("Energy breakdown per config")
     ax.legend(fontsize=7)
     out["energy_breakdown.png"] = _png(plt, fig)
 
     # 3. utilization
-    plt, fig, ax = _figure()
+    plt, fig, ax = _figure(bar_width_in, 5.0)
     ax.bar(range(len(summaries)), [100 * s["utilization"] for s in summaries], color="tab:green")
-    ax.set_xticks(range(len(summaries)), short, rotation=30, ha="right")
+    ax.set_xticks(range(len(summaries)), short, rotation=90, fontsize=7)
     ax.set_ylabel("utilization (%)")
     ax.set_ylim(0, 100)
     ax.set_title("PE utilization (effectual MACs / (PEs x cycles))")
     out["utilization.png"] = _png(plt, fig)
 
     # 4. speedup and energy saving against dense
-    plt, fig, ax = _figure()
+    plt, fig, ax = _figure(bar_width_in, 5.0)
     width = 0.4
     xs = list(range(len(summaries)))
     ax.bar([x - width / 2 for x in xs], [s["speedup_vs_dense"] or 0 for s in summaries], width, label="speedup (x)")
@@ -107,7 +108,7 @@ def make_plots(records, summaries, storage) -> dict[str, bytes]:
                                          if s["energy_saving_vs_dense"] is not None and s["energy_saving_vs_dense"] < 1
                                          else 0 for s in summaries], width, label="energy reduction (x)")
     ax.axhline(1.0, color="black", linewidth=0.8)
-    ax.set_xticks(xs, short, rotation=30, ha="right")
+    ax.set_xticks(xs, short, rotation=90, fontsize=7)
     ax.set_ylabel("x versus dense (same arch and dataflow)")
     ax.set_title("Speedup and energy saving against dense")
     ax.legend()
@@ -127,18 +128,27 @@ def make_plots(records, summaries, storage) -> dict[str, bytes]:
     ax.legend()
     out["storage.png"] = _png(plt, fig)
 
-    # 6. cycles vs energy with the Pareto front
-    plt, fig, ax = _figure(7, 5)
+    # 6. cycles vs energy with the Pareto front: colour = arch, marker = dataflow,
+    #    only the front is labelled (every point is in the tables)
+    plt, fig, ax = _figure(8, 5.5)
     pts = [(s["cycles"], s["energy_pj_total"] / 1e6) for s in summaries]
     front = pareto_front(pts)
-    ax.scatter([p[0] for p in pts], [p[1] for p in pts], color="tab:blue")
-    for (x, y), name in zip(pts, short):
-        ax.annotate(name, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    archs = list(dict.fromkeys(s["arch"] for s in summaries))
+    markers = {"ws": "o", "os": "s", "is": "^"}
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for a_i, arch in enumerate(archs):
+        for df, marker in markers.items():
+            sel = [p for p, s in zip(pts, summaries) if s["arch"] == arch and s["dataflow"] == df]
+            if sel:
+                ax.scatter([p[0] for p in sel], [p[1] for p in sel], marker=marker, s=28,
+                           color=colours[a_i % len(colours)], label=f"{arch} {df.upper()}", alpha=0.8)
     fp = sorted(pts[i] for i in front)
-    ax.plot([p[0] for p in fp], [p[1] for p in fp], color="tab:red", marker="o", label="Pareto front")
+    ax.plot([p[0] for p in fp], [p[1] for p in fp], color="tab:red", linewidth=1.2, label="Pareto front")
+    for i in front:
+        ax.annotate(short[i], pts[i], fontsize=6, xytext=(4, 4), textcoords="offset points", color="tab:red")
     ax.set_xlabel("cycles")
     ax.set_ylabel("energy (uJ)")
-    ax.set_title("Cycles versus energy")
-    ax.legend()
+    ax.set_title("Cycles versus energy (front labelled; colour = arch, marker = dataflow)")
+    ax.legend(fontsize=6, ncol=2)
     out["pareto.png"] = _png(plt, fig)
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 
 __all__ = ["LayerResult", "SimTotal", "SimResult", "LEVELS"]
@@ -13,6 +13,18 @@ LEVELS = ("dram", "weight_sram", "input_sram", "output_sram")
 
 def _frozen(mapping) -> MappingProxyType:
     return MappingProxyType(dict(mapping))
+
+
+def _plain(value):
+    """Read-only mappings back to dicts (for pickling)."""
+    if isinstance(value, MappingProxyType):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _reduce(obj):
+    """Pickle support: rebuild from plain field values (``__post_init__`` freezes them again)."""
+    return obj.__class__, tuple(_plain(getattr(obj, f.name)) for f in fields(obj))
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,8 @@ class LayerResult:
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "notes", tuple(self.notes))
 
+    __reduce__ = _reduce
+
     def to_dict(self) -> dict:
         """Plain JSON-ready dictionary."""
         return {
@@ -138,6 +152,8 @@ class SimTotal:
         object.__setattr__(self, "bytes", _frozen({k: _frozen(v) for k, v in self.bytes.items()}))
         object.__setattr__(self, "events", _frozen(self.events))
         object.__setattr__(self, "energy_breakdown_pj", _frozen(self.energy_breakdown_pj))
+
+    __reduce__ = _reduce
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dictionary."""

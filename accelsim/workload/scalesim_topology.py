@@ -5,8 +5,13 @@ Conventions follow SCALE-Sim v2 (``scalesim/topology_utils.py``):
 * Conv form, header ``Layer name, IFMAP Height, IFMAP Width, Filter Height,
   Filter Width, Channels, Num Filter, Strides,`` -- one ``Strides`` column
   (used for both axes) or two (``Stride height, Stride width``). There is no
-  padding column: SCALE-Sim's IFMAP sizes already include any padding, so the
-  output size is ``(ifmap - filter) // stride + 1`` and we set ``padding = 0``.
+  padding column: SCALE-Sim's IFMAP sizes already include any padding. Its
+  output size is ``ceil((ifmap - filter + stride) / stride)`` =
+  ``ceil((ifmap - filter) / stride) + 1`` (``topology_utils.py``), one more
+  than PyTorch's floor rule when the stride does not divide ``ifmap - filter``
+  (SCALE-Sim's last window overhangs the map). To reproduce SCALE-Sim's
+  output size (and so its cycle counts) we set ``padding = 0`` and use the
+  IFMAP extent those windows cover, ``(out - 1) * stride + filter``.
   A layer whose name contains ``DP`` is depthwise (SCALE-Sim runs it as one
   single-channel layer per input channel); we build one grouped conv with
   ``groups = Channels`` and ``Channels * Num Filter`` output channels.
@@ -147,8 +152,10 @@ def parse_scalesim_topology(text: str, *, origin: str, batch: int = 1) -> Worklo
                              f"a filter no larger than the IFMAP {ih}x{iw} (SCALE-Sim does not pad)")
                 continue
             depthwise = "DP" in label
+            out_h = -(-(ih - fh) // sh) + 1
+            out_w = -(-(iw - fw) // sw) + 1
             layers.append(conv_layer(
-                name, in_channels=ch, in_h=ih, in_w=iw, out_channels=ch * nf if depthwise else nf,
+                name, in_channels=ch, in_h=(out_h - 1) * sh + fh, in_w=(out_w - 1) * sw + fw, out_channels=ch * nf if depthwise else nf,
                 kernel=(fh, fw), stride=(sh, sw), padding=0, groups=ch if depthwise else 1,
                 batch=batch))
         except AccelsimInputError as exc:

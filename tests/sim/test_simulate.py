@@ -199,3 +199,13 @@ def test_invariants_on_random_layers(case):
     for level, parts in r.bytes.items():
         assert parts["values"] + parts["metadata"] == parts["total"] >= 0
     assert math.isfinite(r.energy_pj["total"]) and r.energy_pj["total"] >= 0
+
+
+def test_results_pickle_round_trip():
+    import pickle
+
+    result = simulate(_small_workload(), make_arch(8, 8, "ws", bandwidth=16))
+    again = pickle.loads(pickle.dumps(result))
+    assert again.to_dict() == result.to_dict()
+    with pytest.raises(TypeError):
+        again.layers[0].events["macs"] = 0

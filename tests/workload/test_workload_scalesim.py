@@ -1,5 +1,6 @@
 """SCALE-Sim topology CSVs: both forms, the no-padding output-size rule, errors."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -63,8 +64,8 @@ def test_two_stride_columns_and_comments(tmp_path):
             "A, 7, 7, 7, 7, 1, 1, 1, 1,\n")
     w = parse_scalesim_topology(text, origin="t.csv")
     a, a2 = w.layers
-    # H: (10 - 3) // 2 + 1 = 4; W: (9 - 2) // 3 + 1 = 3
-    assert (a.conv.out_h, a.conv.out_w, a.m, a.k, a.n) == (4, 3, 12, 4 * 3 * 2, 5)
+    # SCALE-Sim rounds up: H: ceil((10 - 3) / 2) + 1 = 5; W: ceil((9 - 2) / 3) + 1 = 4
+    assert (a.conv.out_h, a.conv.out_w, a.m, a.k, a.n) == (5, 4, 20, 4 * 3 * 2, 5)
     assert (a2.name, a2.m) == ("A#2", 1)
 
 
@@ -79,15 +80,23 @@ def test_sparsity_column_is_checked_and_warned_about(tmp_path):
 
 @settings(max_examples=60, deadline=None)
 @given(ifmap=st.integers(1, 40), filt=st.integers(1, 7), stride=st.integers(1, 5))
-def test_output_size_matches_unpadded_torch_conv(ifmap, filt, stride):
+def test_output_size_follows_scalesim_ceil_rule(ifmap, filt, stride):
+    # SCALE-Sim (topology_utils.py): ofmap = ceil((ifmap - filt + stride) / stride). Compare with
+    # torch's unpadded conv on an input padded at the far edge just enough for the overhanging window.
     import torch
     assume(filt <= ifmap)
     text = f"{CONV_HEADER}\nL, {ifmap}, {ifmap + 1}, {filt}, {filt}, 2, 3, {stride},\n"
     layer = parse_scalesim_topology(text, origin="t").layers[0]
-    out = torch.nn.functional.conv2d(torch.zeros(1, 2, ifmap, ifmap + 1),
-                                     torch.zeros(3, 2, filt, filt), stride=stride)
-    assert (layer.conv.out_h, layer.conv.out_w) == tuple(out.shape[2:])
-    assert layer.m == int(np.prod(out.shape[2:]))
+    expect = [math.ceil((n - filt + stride) / stride) for n in (ifmap, ifmap + 1)]
+    assert [layer.conv.out_h, layer.conv.out_w] == expect
+    extent = [(o - 1) * stride + filt for o in expect]
+    out = torch.nn.functional.conv2d(torch.zeros(1, 2, *extent), torch.zeros(3, 2, filt, filt), stride=stride)
+    assert list(out.shape[2:]) == expect
+    if stride == 1 or (ifmap - filt) % stride == 0:   # where the two rules agree, nothing changed
+        plain = torch.nn.functional.conv2d(torch.zeros(1, 2, ifmap, ifmap), torch.zeros(3, 2, filt, filt),
+                                           stride=stride)
+        assert layer.conv.out_h == plain.shape[2]
+    assert layer.m == expect[0] * expect[1]
 
 
 def test_errors_are_collected(tmp_path):
