@@ -57,8 +57,18 @@ def top_name(arch, kind: str) -> str:
 
 
 def default_array_shape(arch) -> tuple[int, int]:
-    """The array top's shape: the architecture's ``rows x cols``."""
-    return arch.array.rows, arch.array.cols
+    """The array top's shape in PE cells for the architecture's ``rows x cols`` multipliers.
+
+    The architecture file counts array positions as multipliers (the simulator's
+    view: an N:M PE occupies N positions along the reduction rows). An N:M cell
+    of the RTL has N multipliers, so an N:M array top has ``ceil(rows / N) x
+    cols`` cells: the same multipliers as the simulated array (one more row of
+    cells when N does not divide ``rows``). Other PEs have one cell per position.
+    """
+    rows = arch.array.rows
+    if arch.sparsity.kind == "nm":
+        rows = -(-rows // arch.sparsity.n)
+    return rows, arch.array.cols
 
 
 def tops_for_arch(arch, array_shape: tuple[int, int] | None = None) -> list[Top]:

@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from accelsim.energy import scaling
+from accelsim.yamlio import read_yaml_file
 from accelsim.errors import AccelsimInputError, ProblemCollector
 
 __all__ = ["EnergyTable", "load_energy_table", "energy_table_from_dict", "bundled_table_dir",
@@ -344,19 +344,7 @@ def energy_table_from_dict(data, source: str = "") -> EnergyTable:
 
 @functools.lru_cache(maxsize=32)
 def _load_file(path: str, mtime_ns: int) -> EnergyTable:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AccelsimInputError(f"cannot read energy table {path!r}: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise AccelsimInputError(f"energy table {path!r} is not valid YAML{where}: {problem}",
-                                 hint=_HINT) from None
+    data = read_yaml_file(path, "energy table", _HINT)
     return energy_table_from_dict(data, source=path)
 
 

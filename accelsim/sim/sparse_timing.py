@@ -1,20 +1,27 @@
 """Per-output sparse timing from real weights: beats per output channel, IS vector counts, storage bits.
 
-The sparse PE's timing rule (``sim_contract``) turns each output channel's
-reduction row of the weight matrix into a number of *beats*. In the array
-model one array position is one PE; for N:M the RTL PE (N multipliers) is N
-array positions, so N:M compresses the reduction dimension ``K`` to
-``ceil(K/M)*N`` array rows and 2:4 halves the reduction folds. Per output
-channel ``j`` (one row of ``layer.weight_matrix()``):
+The beat counts come from the PE model's timing rule,
+:func:`accelsim.sim.pe_model.pe_beats` (``sim_contract``), evaluated on every
+output channel at once: there is one timing rule in the code base, shared by
+the timing simulator, the bit-true PE model and the RTL verified against it.
+In the array model one array position is one multiplier; the N:M RTL PE (N
+multipliers) is N array positions, so N:M compresses the reduction dimension
+``K`` to ``N * ceil(K/M)`` array rows and 2:4 halves the reduction folds. Per
+output channel ``j`` (one row of ``layer.weight_matrix()``):
 
-============ =====================================================================
-rule         beats (array-PE cycles to reduce one output)
-============ =====================================================================
-dense        ``ceil(K / lanes)``
-nm N:M       ``ceil(K / M) * N``            (lanes are the N array rows)
-unstructured ``ceil(nnz_j / lanes)``        (nnz of row ``j``, counted from the weights)
-block RxC    ``nzb * ceil(C / lanes)``      (``nzb``: nonzero blocks of ``j``'s block row)
-============ =====================================================================
+============ =========================== =========================================================
+rule         beats of channel ``j``      PE model call (every call also passes ``lanes``)
+============ =========================== =========================================================
+dense        ``ceil(K / lanes)``         ``pe_beats("dense", k=K)``
+nm N:M       ``N * ceil(K / M)``         ``N * pe_beats("nm", k=K, m=M)`` (``lanes = N``)
+unstructured ``ceil(nnz_j / lanes)``     ``pe_beats("unstructured", nnz=nnz_j)``
+block RxC    ``nzb_j * ceil(C / lanes)`` ``pe_beats("block", nonzero_blocks=nzb_j, block_cols=C)``
+============ =========================== =========================================================
+
+(``nnz_j`` counted from the weights; ``nzb_j`` the nonzero blocks of ``j``'s
+block row.) How these agree with the PE and array models, and the counting
+conventions between them, is documented in ``docs/simulator.md`` ("Agreement
+with the PE model") and checked by ``tests/sim/test_array_pe_agreement.py``.
 
 An element is zero when its bit pattern is all zeros (the rule of
 :mod:`accelsim.formats`, so ``-0.0`` is stored). For the input-stationary
@@ -33,6 +40,7 @@ import numpy as np
 
 from accelsim.errors import AccelsimInputError, Problem
 from accelsim.formats.spec import FormatSpec
+from accelsim.sim.pe_model import pe_beats
 
 __all__ = ["TimingRule", "WeightProfile", "timing_rule", "weight_profile", "weight_storage_bits",
            "raw_bits_view"]
@@ -257,7 +265,7 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
     want_is = dataflow == "is"
     if rule.rule == "dense" or value_view is None:
         nnz = g * n * k if value_view is None else int(np.count_nonzero(value_view))
-        beats = np.full((g, n), _ceil_div(k, lanes), dtype=np.int64)
+        beats = np.full((g, n), pe_beats("dense", lanes=lanes, k=k), dtype=np.int64)
         n_rf = _ceil_div(k, rf_elems)
         return WeightProfile(beats, np.full((g, n_cf), k, dtype=np.int64), k,
                              np.full((g, n_rf), n, dtype=np.int64),
@@ -274,7 +282,8 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
                          f"{rule.m} (output channel {int(bad[0])}, {bad.size} channels affected)",
                          f"at most {rule.n} nonzeros in every group of {rule.m} along the reduction")],
                 hint=f"prune the workload first, e.g. prune='nm:{rule.n}:{rule.m}'")
-        compressed = _ceil_div(k, rule.m) * rule.n
+        # one N:M PE (N multipliers) is N array positions: N * its beats
+        compressed = rule.n * pe_beats("nm", lanes=rule.n, k=k, m=rule.m)
         n_rf = _ceil_div(compressed, rows)
         return WeightProfile(np.full((g, n), compressed, dtype=np.int64),
                              np.full((g, n_cf), k, dtype=np.int64), compressed,
@@ -287,7 +296,7 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
         is_flags = np.zeros((g * n, n_rf if want_is else 0), dtype=np.uint8)
         _scan_unstructured(value_view, n, cols, n_cf, rf_elems if want_is else 0, row_nnz, union,
                            is_flags)
-        beats = _ceil_div(row_nnz, lanes).reshape(g, n)
+        beats = pe_beats("unstructured", lanes=lanes, nnz=row_nnz).reshape(g, n)
         union_count = (union.sum(axis=1, dtype=np.int64).reshape(g, n_cf) if want_union
                        else np.full((g, n_cf), k, dtype=np.int64))
         vectors = (is_flags.reshape(g, n, n_rf).sum(axis=1, dtype=np.int64) if want_is
@@ -304,7 +313,7 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
     per_block_row = blocks.sum(axis=1, dtype=np.int64)
     block_row_of = np.arange(g * n) // br
     nzb = per_block_row[block_row_of]
-    beats = (nzb * _ceil_div(bc, lanes)).reshape(g, n)
+    beats = pe_beats("block", lanes=lanes, nonzero_blocks=nzb, block_cols=bc).reshape(g, n)
     stored = (nzb * bc).reshape(g, n)
     col_width = np.minimum(bc, k - np.arange(grid_c) * bc)          # real positions per block column
     if want_union:

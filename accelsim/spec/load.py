@@ -6,9 +6,8 @@ import math
 import re
 from pathlib import Path
 
-import yaml
-
 from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.yamlio import read_yaml_file
 from accelsim.spec.arch import (ACTIVATION_SPARSITY_MODES, DATAFLOWS, SPARSE_KINDS, ArchSpec,
                                 ArraySpec, BufferSpec, PrecisionSpec, SparseSupport)
 
@@ -274,16 +273,5 @@ def load_arch(path) -> ArchSpec:
     if p.suffix.lower() == ".cfg":
         from accelsim.spec.scalesim_cfg import load_scalesim_cfg
         return load_scalesim_cfg(p)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AccelsimInputError(f"cannot read architecture file {str(path)!r}: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise AccelsimInputError(f"architecture file {str(path)!r} is not valid YAML{where}: {problem}",
-                                 hint=_HINT) from None
+    data = read_yaml_file(p, "architecture file", _HINT)
     return arch_from_dict(data, source=str(p))

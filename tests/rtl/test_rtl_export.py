@@ -90,7 +90,9 @@ def test_lint_reports_real_problems(have_verilator, archs, tmp_path):
 @pytest.mark.slow
 @pytest.mark.verilator
 def test_full_size_array_generates_and_lints(have_verilator, archs, tmp_path):
-    manifest = generate(archs["nm"], tmp_path)           # 32 x 32 x 2 multipliers
+    manifest = generate(archs["nm"], tmp_path)           # 16 x 32 cells x 2 multipliers = 32 x 32
     arr = manifest["tops"][1]
-    assert arr["parameters"]["rows"] == 32 and _ports(arr)["a_data"][1] == 32 * 4 * 8
+    # the arch's 32 rows count multipliers; a 2:4 cell has 2, so 16 rows of cells, each taking 4 activations
+    assert arr["parameters"]["rows"] == 16 and arr["parameters"]["cols"] == 32
+    assert _ports(arr)["a_data"][1] == 16 * 4 * 8
     assert lint(tmp_path / arr["file"], arr["name"]).ok
