@@ -25,12 +25,12 @@ demo: $(STAMP)
 	$(VENV)/bin/accelsim demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --durations=15
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 # The kernels once more in pure Python, so their tracebacks are readable and
 # their logic is covered.
 test-nojit: $(STAMP)
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/formats tests/sim -m "not verilator"
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests/formats tests/sim -m "not verilator"
 
 # SCALE-Sim (the peer the dense cycles are checked against) pins an older
 # NumPy, so it gets its own venv.

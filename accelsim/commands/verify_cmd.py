@@ -21,7 +21,8 @@ def run_verify(args) -> int:
     arch = load_arch(args.arch)
     result = verify(arch, trials=args.trials, seed=args.seed, simulator=args.simulator,
                     verilog=args.verilog, top=args.top)
-    print(f"verify {arch.name} ({result.top}) on {args.simulator}: {result.cycles:,} cycles simulated "
+    shape = " (array generator verified at up to 4x4 cells)" if result.kind == "array" else ""
+    print(f"verify {arch.name} ({result.top}){shape} on {args.simulator}: {result.cycles:,} cycles simulated "
           f"in {result.seconds:.2f} s")
     if result.first_mismatch is not None:
         mm = result.first_mismatch

