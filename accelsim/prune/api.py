@@ -118,7 +118,7 @@ def _prune_layer(layer, scheme):
 def _prune_workload(workload, scheme):
     weights = [_layer_weight(layer) for layer in workload.layers]
     if _is_shrink(scheme):
-        layers, entries = shrink_workload_layers(workload.layers, scheme)
+        layers, entries = shrink_workload_layers(workload.layers, scheme, workload.sequential)
         return workload.with_layers(layers), _report(scheme, entries)
     if isinstance(scheme, BlockScheme):
         check_blocks_fit([(f"layer {layer.name!r}", w.shape)

@@ -141,8 +141,12 @@ def shrink_layer(layer, scheme):
     return _shrink_outputs(layer, kept), tuple(notes)
 
 
-def shrink_workload_layers(layers, scheme):
+def shrink_workload_layers(layers, scheme, sequential: bool = True):
     """Apply ``channel:S[:norm]:shrink`` to the layers of a workload.
+
+    Consumers are only shrunk when the workload is marked ``sequential``
+    (:attr:`accelsim.workload.Workload.sequential`) and its layers form a chain;
+    otherwise every layer is masked and the report says why.
 
     Returns
     -------
@@ -151,7 +155,18 @@ def shrink_workload_layers(layers, scheme):
     layers = list(layers)
     n = len(layers)
     notes = [[] for _ in range(n)]
-    broken = chain_break(layers)
+    broken = chain_break(layers) if sequential else None
+    if not sequential:
+        out = []
+        for i, layer in enumerate(layers):
+            if layer.weight is None:
+                out.append(layer)
+                notes[i].append(no_weight_note(layer.kind))
+                continue
+            out.append(_mask_rows(layer, scheme.sparsity, scheme.norm))
+            notes[i].append("masked, not shrunk: the workload is not marked sequential (it may have branches "
+                            "or residual additions, which a layer list cannot show)")
+        return out, _reports(layers, out, notes, scheme)
     if broken is not None:
         out = []
         for i, layer in enumerate(layers):

@@ -52,7 +52,7 @@ _ALIASES = {
     "mobilenetv2100": "mobilenetv2",
 }
 
-_TOP_KEYS = ("name", "source", "input_shape", "seed", "layers")
+_TOP_KEYS = ("name", "source", "input_shape", "seed", "sequential", "layers")
 _COMMON_KEYS = ("name", "type", "input_density")
 _LAYER_KEYS = {
     "conv": ("in_channels", "in_h", "in_w", "out_channels", "kernel", "stride", "padding",
@@ -329,10 +329,15 @@ def parse_workload_yaml(data, *, origin: str, tokens: int = 128, batch: int = 1)
     if not isinstance(shape, list) or not all((_is_int(s) and s >= 1) or s == "tokens" for s in shape):
         problems.add("input_shape", shape, 'a list of integers >= 1 (or "tokens")')
         shape = []
+    sequential = data.get("sequential", False)
+    if not isinstance(sequential, bool):
+        problems.add("sequential", sequential, "true or false (true: each layer consumes exactly the "
+                                               "previous layer's output, no branches or residual additions)")
+        sequential = False
     layers: list[Layer] = []
     _parse_items(data.get("layers"), "layers", "", tokens, batch, problems, layers, {})
     problems.raise_if_any(summary, _EXAMPLE)
-    workload = Workload(name=name, layers=tuple(layers), source=origin)
+    workload = Workload(name=name, layers=tuple(layers), source=origin, sequential=sequential)
     return WorkloadFile(workload=workload, seed=seed, citation=citation,
                         input_shape=tuple(tokens if s == "tokens" else s for s in shape))
 

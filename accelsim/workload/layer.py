@@ -165,11 +165,17 @@ class Workload:
     layers : tuple of Layer
     source : str
         Where it came from (bundled name, file path, ``"torch"``).
+    sequential : bool
+        True when every layer consumes exactly the previous layer's output (no
+        branches, no residual additions). Only then can channel pruning shrink a
+        layer's consumer (``channel:S:shrink``); the layer list alone cannot
+        show a residual addition, so the default is False.
     """
 
     name: str
     layers: tuple = field(default_factory=tuple)
     source: str = ""
+    sequential: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))

@@ -141,7 +141,7 @@ def _chain_workload(seed):
                    weight=rng.normal(size=(6, 8, 1, 1))),
         linear_layer("fc", in_features=6 * 3 * 3, out_features=4, weight=rng.normal(size=(4, 54))),
     ]
-    return Workload("chain", layers)
+    return Workload("chain", layers, sequential=True)
 
 
 def _run(wl, x, masks=None):
@@ -211,7 +211,7 @@ def test_workload_not_a_chain_is_masked_with_note():
                    weight=rng.normal(size=(8, 4, 1, 1))),
         matmul_layer("mm", m=2, k=2, n=2),
     ]
-    wl = Workload("res", layers)
+    wl = Workload("res", layers, sequential=True)
     out, report = prune_with_report(wl, "channel:0.5:shrink")
     masked = prune(wl, "channel:0.5")
     for name in ("a", "downsample"):
@@ -223,7 +223,7 @@ def test_workload_not_a_chain_is_masked_with_note():
     assert out["mm"] is wl["mm"]
     assert report["mm"].notes == ("not applicable: no weight (matmul operands are activations)",)
 
-    _, report = prune_with_report(Workload("res", layers[:2]), "channel:0.5:shrink")
+    _, report = prune_with_report(Workload("res", layers[:2], sequential=True), "channel:0.5:shrink")
     assert report["a"].notes == (
         "masked, not shrunk: the workload is not a sequential chain (layer 'downsample' reads 4 "
         "input channels but the previous layer 'a' writes 8), so consumers are ambiguous "
@@ -259,7 +259,7 @@ def test_mlp_workload_shrink_keeps_function():
     shapes = [(10, 6), (8, 10), (3, 8)]
     wl = Workload("mlp", [linear_layer(f"fc{i}", in_features=k, out_features=n,
                                        weight=rng.normal(size=(n, k)))
-                          for i, (n, k) in enumerate(shapes)])
+                          for i, (n, k) in enumerate(shapes)], sequential=True)
     out = prune(wl, "channel:0.5:shrink")
     assert [layer.weight.shape for layer in out] == [(5, 6), (4, 5), (3, 4)]
     w0, w1, w2 = (layer.weight for layer in wl)
@@ -286,17 +286,43 @@ def test_grouped_consumer_and_trailing_depthwise_are_masked():
                    weight=rng.normal(size=(4, 2, 1, 1)))
     g = conv_layer("g", in_channels=4, in_h=4, in_w=4, out_channels=4, kernel=1, groups=2,
                    weight=rng.normal(size=(4, 2, 1, 1)))
-    _, report = prune_with_report(Workload("w", [a, g]), "channel:0.5:shrink")
+    _, report = prune_with_report(Workload("w", [a, g], sequential=True), "channel:0.5:shrink")
     assert report["a"].notes == ("masked, not shrunk: consumer 'g' is a grouped conv (groups=2)",)
     dw = conv_layer("dw", in_channels=4, in_h=4, in_w=4, out_channels=4, kernel=3, groups=4,
                     weight=rng.normal(size=(4, 1, 3, 3)))
-    out, report = prune_with_report(Workload("w", [a, dw]), "channel:0.5:shrink")
+    out, report = prune_with_report(Workload("w", [a, dw], sequential=True), "channel:0.5:shrink")
     assert report["a"].notes == (
         "masked, not shrunk: its channels reach the model's outputs through depthwise layer 'dw'",)
     assert report["dw"].notes == ("masked, not shrunk: last layer (its outputs are the model's outputs)",)
     b = conv_layer("b", in_channels=4, in_h=4, in_w=4, out_channels=4, kernel=1,
                    weight=rng.normal(size=(4, 4, 1, 1)))
-    _, report = prune_with_report(Workload("w", [a, g, dw, b]), "channel:0.5:shrink")
+    _, report = prune_with_report(Workload("w", [a, g, dw, b], sequential=True), "channel:0.5:shrink")
     assert report["dw"].notes == (
         "masked, not shrunk: depthwise conv whose producer was not shrunk (its channels are its inputs)",)
     assert out["a"].weight.shape == (4, 2, 1, 1) and out["dw"].weight.shape == (4, 1, 3, 3)
+
+
+def test_unmarked_workload_is_masked_not_shrunk():
+    # a layer list cannot show a residual addition: without `sequential` nothing is shrunk
+    rng = np.random.default_rng(3)
+    a = conv_layer("a", in_channels=4, in_h=4, in_w=4, out_channels=4, kernel=1,
+                   weight=rng.normal(size=(4, 4, 1, 1)))
+    b = conv_layer("b", in_channels=4, in_h=4, in_w=4, out_channels=4, kernel=1,
+                   weight=rng.normal(size=(4, 4, 1, 1)))
+    wl = Workload("residual-looking", [a, b])
+    out, report = prune_with_report(wl, "channel:0.5:shrink")
+    assert [layer.weight.shape for layer in out] == [(4, 4, 1, 1), (4, 4, 1, 1)]
+    np.testing.assert_array_equal(out["a"].weight, prune(wl, "channel:0.5")["a"].weight)
+    assert report["a"].notes == ("masked, not shrunk: the workload is not marked sequential (it may have "
+                                 "branches or residual additions, which a layer list cannot show)",)
+
+
+def test_bundled_residual_networks_are_not_shrunk_but_vgg_is():
+    from accelsim.workload.loaders import load_workload
+    assert load_workload("vgg16", weights=False).sequential
+    assert load_workload("alexnet", weights=False).sequential
+    for name in ("resnet18", "resnet50", "mobilenetv2", "bert-base"):
+        assert not load_workload(name, weights=False).sequential, name
+    res = load_workload("resnet18")
+    out = prune(res, "channel:0.5:shrink")
+    assert all(o.weight is None or o.weight.shape == l.weight.shape for o, l in zip(out, res))
