@@ -24,11 +24,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/accelsim demo
 
+# The whole suite, then the Numba kernels' suites once more in pure Python
+# (NUMBA_DISABLE_JIT=1), so the kernels' logic is covered and readable.
 test: $(STAMP)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+	$(MAKE) --no-print-directory test-nojit
 
-# The kernels once more in pure Python, so their tracebacks are readable and
-# their logic is covered.
 test-nojit: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests/formats tests/sim -m "not verilator"
 
