@@ -40,8 +40,9 @@ def run_demo(args) -> int:
         _say(f"\n== {workload.name}: {len(workload)} layers, {workload.macs / 1e9:.2f} GMACs ==")
         # 1. storage of every pruning pattern in every format
         rows = []
+        pruned_workloads = {}
         for scheme in DEMO_PRUNES:
-            pruned = prune(workload, scheme)
+            pruned = pruned_workloads[scheme] = prune(workload, scheme)
             for fmt in DEMO_FORMATS:
                 if fmt.startswith("nm:") and not scheme.startswith("nm:"):
                     continue
@@ -53,7 +54,7 @@ def run_demo(args) -> int:
         # 2. dataflows x formats x archs
         _say(f"comparing WS/OS/IS, {len(archs)} archs, {len(DEMO_PRUNES)} pruning schemes ...")
         comparison = run_comparison(workload, archs, dataflows=["ws", "os", "is"], prunes=list(DEMO_PRUNES),
-                                    quiet=False)
+                                    quiet=False, pruned_workloads=pruned_workloads)
         files = write_report(comparison, out / wl_name)
         outputs.append((f"{wl_name} report", files["report.html"]))
         summaries = config_summaries(comparison, layer_records(comparison))

@@ -141,6 +141,19 @@ def shrink_layer(layer, scheme):
     return _shrink_outputs(layer, kept), tuple(notes)
 
 
+def _mask_all(layers, scheme, notes, reason: str):
+    """Mask (do not shrink) every layer with a weight, noting ``reason``; the fallback of shrinking."""
+    out = []
+    for i, layer in enumerate(layers):
+        if layer.weight is None:
+            out.append(layer)
+            notes[i].append(no_weight_note(layer.kind))
+            continue
+        out.append(_mask_rows(layer, scheme.sparsity, scheme.norm))
+        notes[i].append(reason)
+    return out, _reports(layers, out, notes, scheme)
+
+
 def shrink_workload_layers(layers, scheme, sequential: bool = True):
     """Apply ``channel:S[:norm]:shrink`` to the layers of a workload.
 
@@ -155,30 +168,15 @@ def shrink_workload_layers(layers, scheme, sequential: bool = True):
     layers = list(layers)
     n = len(layers)
     notes = [[] for _ in range(n)]
-    broken = chain_break(layers) if sequential else None
     if not sequential:
-        out = []
-        for i, layer in enumerate(layers):
-            if layer.weight is None:
-                out.append(layer)
-                notes[i].append(no_weight_note(layer.kind))
-                continue
-            out.append(_mask_rows(layer, scheme.sparsity, scheme.norm))
-            notes[i].append("masked, not shrunk: the workload is not marked sequential (it may have branches "
-                            "or residual additions, which a layer list cannot show)")
-        return out, _reports(layers, out, notes, scheme)
+        return _mask_all(layers, scheme, notes,
+                         "masked, not shrunk: the workload is not marked sequential (it may have branches "
+                         "or residual additions, which a layer list cannot show)")
+    broken = chain_break(layers)
     if broken is not None:
-        out = []
-        for i, layer in enumerate(layers):
-            if layer.weight is None:
-                out.append(layer)
-                notes[i].append(no_weight_note(layer.kind))
-                continue
-            out.append(_mask_rows(layer, scheme.sparsity, scheme.norm))
-            notes[i].append(
-                f"masked, not shrunk: the workload is not a sequential chain ({broken}), "
-                f"so consumers are ambiguous (branches or residual additions)")
-        return out, _reports(layers, out, notes, scheme)
+        return _mask_all(layers, scheme, notes,
+                         f"masked, not shrunk: the workload is not a sequential chain ({broken}), "
+                         f"so consumers are ambiguous (branches or residual additions)")
 
     cur = list(layers)
     followed = set()

@@ -124,7 +124,7 @@ class _Progress:
 
 
 def run_comparison(workload, archs, *, dataflows=None, formats=None, prunes=None, seed=0,
-                   quiet=False) -> Comparison:
+                   quiet=False, pruned_workloads=None) -> Comparison:
     """Simulate every runnable combination; return a :class:`Comparison`.
 
     Parameters
@@ -137,6 +137,9 @@ def run_comparison(workload, archs, *, dataflows=None, formats=None, prunes=None
         Default: ``dense`` plus each arch's native format.
     prunes : list of (str or None), optional
         Pruning schemes; ``None`` means unpruned. Default: unpruned only.
+    pruned_workloads : dict, optional
+        ``scheme -> workload`` already pruned with that scheme, used instead of
+        pruning again (the demo prunes once for its storage table and here).
     """
     from accelsim.commands.encode_cmd import encode_workload
     from accelsim.prune import prune as prune_fn
@@ -152,7 +155,8 @@ def run_comparison(workload, archs, *, dataflows=None, formats=None, prunes=None
     if not runnable:
         raise AccelsimInputError("nothing to run: every combination was skipped",
                                  hint="\n".join(f"  - {c.label}: {why}" for c, why in skipped))
-    pruned = {p: (prune_fn(workload, p) if p else workload) for p in [None] + prunes}
+    given = pruned_workloads or {}
+    pruned = {p: (given[p] if p in given else prune_fn(workload, p) if p else workload) for p in [None] + prunes}
     by_name = {a.name: a for a in archs}
     progress = _Progress(len(runnable), quiet)
     runs, storage = [], {}

@@ -1,13 +1,8 @@
 """`accelsim arch`: exit codes and messages for every kind of input, never a traceback."""
 
-import subprocess
-import sys
-
 import pytest
 
-
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "accelsim", *args], capture_output=True, text=True, cwd=cwd)
+from accelsim_cli import run
 
 
 def test_valid_file(arch_dir):

@@ -2,18 +2,13 @@
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from accelsim.prune import prune
 from accelsim.workload.loaders import load_workload
-
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "accelsim", *args], capture_output=True, text=True)
+from accelsim_cli import run
 
 
 def test_encode_csr_json_matches_hand_count(tmp_path):

@@ -1,12 +1,8 @@
 """`accelsim rtl` and `accelsim verify` from the command line: files, pass, caught breakage, errors."""
 
 import json
-import subprocess
-import sys
 
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "accelsim", *args], capture_output=True, text=True)
+from accelsim_cli import run
 
 
 def test_rtl_writes_verilog_and_manifest(tmp_path):

