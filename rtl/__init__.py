@@ -2,13 +2,13 @@
 
 Public entry points (see docs/rtl.md):
 
-* :func:`rtl.export.generate` -- Verilog per top + ``manifest.json``
-* :func:`rtl.verify.verify` -- model vs RTL (Amaranth simulator or Verilator), bit and cycle exact
-* :func:`rtl.verilator.lint` -- ``verilator --lint-only`` with the documented waivers
-* :func:`rtl.stats.resource_stats` -- Yosys resource estimate
+* :func:`accelsim.rtl.export.generate` -- Verilog per top + ``manifest.json``
+* :func:`accelsim.rtl.verify.verify` -- model vs RTL (Amaranth simulator or Verilator), bit and cycle exact
+* :func:`accelsim.rtl.verilator.lint` -- ``verilator --lint-only`` with the documented waivers
+* :func:`accelsim.rtl.stats.resource_stats` -- Yosys resource estimate
 """
 
-from rtl.export import generate
-from rtl.verify import Mismatch, VerifyResult, verify, verify_jobs
+from accelsim.rtl.export import generate
+from accelsim.rtl.verify import Mismatch, VerifyResult, verify, verify_jobs
 
 __all__ = ["generate", "verify", "verify_jobs", "VerifyResult", "Mismatch"]

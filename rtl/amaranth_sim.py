@@ -1,4 +1,4 @@
-"""Replay a :class:`~rtl.trace.Trace` on an Amaranth component with the Amaranth (Python) simulator."""
+"""Replay a :class:`~accelsim.rtl.trace.Trace` on an Amaranth component with the Amaranth (Python) simulator."""
 
 from __future__ import annotations
 

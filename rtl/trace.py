@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from accelsim.sim.pe_model import (ArrayInputs, Beat, PEConfig, PEInputs, PEModel, WSArrayModel,
                                    pack_lanes)
-from rtl.stimulus import Fold, Job, WindowWrite
+from accelsim.rtl.stimulus import Fold, Job, WindowWrite
 
 __all__ = ["Trace", "pe_trace", "array_trace", "StallPattern", "DEFAULT_PATTERNS"]
 
@@ -90,7 +90,7 @@ def _rand_bits(rng: random.Random, bits: int) -> int:
 
 
 def _pe_ports(cfg: PEConfig):
-    from rtl.mac import pe_signature_members  # local: keeps this module light for readers
+    from accelsim.rtl.mac import pe_signature_members  # local: keeps this module light for readers
     members = pe_signature_members(cfg)
     widths = {name: _width(member) for name, member in members.items()}
     ins = tuple(n for n, mem in members.items() if mem.flow.name == "In")
@@ -180,7 +180,7 @@ def pe_trace(cfg: PEConfig, trials: list[list[Job]], seed: int = 0,
 def array_trace(cfg: PEConfig, rows: int, cols: int, folds: list[Fold], seed: int = 0,
                 patterns=DEFAULT_PATTERNS, max_cycles_per_trial: int = 1_000_000) -> Trace:
     """Run array folds through :class:`WSArrayModel` and record the trace (one fold per trial)."""
-    from rtl.array import array_signature_members
+    from accelsim.rtl.array import array_signature_members
     rng = random.Random(seed)
     members = array_signature_members(cfg, rows, cols)
     widths = {n: _width(mem) for n, mem in members.items()}

@@ -1,6 +1,6 @@
 """Verification: the same stimulus into the Python PE/array model and into the RTL, compared bit for bit.
 
-The model produces a :class:`~rtl.trace.Trace` (inputs and expected outputs
+The model produces a :class:`~accelsim.rtl.trace.Trace` (inputs and expected outputs
 per cycle); the RTL -- the Amaranth component in the Amaranth simulator, or
 Verilog (generated, or given by the user) under Verilator -- replays the
 inputs. Every output port is compared in every cycle (``in_ready``/``a_ready``
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
 from accelsim.sim.pe_model import ARRAY_KINDS, PEConfig, WSArrayModel
-from rtl.stimulus import Fold, random_array_trials, random_pe_trials
-from rtl.trace import array_trace, pe_trace
+from accelsim.rtl.stimulus import Fold, random_array_trials, random_pe_trials
+from accelsim.rtl.trace import array_trace, pe_trace
 
 __all__ = ["Mismatch", "VerifyResult", "verify", "verify_jobs", "compare_trace", "SIMULATORS",
            "DEFAULT_VERIFY_ARRAY"]
@@ -158,8 +158,8 @@ def _check_args(trials, seed, simulator, verilog) -> None:
 
 def _resolve_top(arch, cfg: PEConfig, top, verilog_text, array_shape):
     """Return (kind, module_name, rows, cols)."""
-    from rtl.export import top_name
-    from rtl.verilator import module_names, parse_ports
+    from accelsim.rtl.export import top_name
+    from accelsim.rtl.verilator import module_names, parse_ports
     kind = top if top in ("pe", "array") else None
     module = None if top in (None, "pe", "array") else top
     if verilog_text is not None:
@@ -210,7 +210,7 @@ def _is_marked_top(text: str, name: str) -> bool:
 
 def verify_jobs(arch, trials, *, seed: int = 0, simulator: str = "amaranth", verilog=None,
                 top=None, array_shape=None) -> VerifyResult:
-    """Verify given stimulus: PE trials (lists of :class:`~rtl.stimulus.Job`) or array folds.
+    """Verify given stimulus: PE trials (lists of :class:`~accelsim.rtl.stimulus.Job`) or array folds.
 
     Parameters as :func:`verify`; ``trials`` replaces the random stimulus.
     """
@@ -231,14 +231,14 @@ def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0) -> VerifyResult
     else:
         trace = pe_trace(cfg, stim, seed=seed)
     build_seconds = 0.0
-    from rtl.export import Top
+    from accelsim.rtl.export import Top
     if simulator == "amaranth":
-        from rtl.amaranth_sim import run_trace_amaranth
+        from accelsim.rtl.amaranth_sim import run_trace_amaranth
         component = Top(kind, module, cfg, rows, cols).component()
         observed, sim_seconds = run_trace_amaranth(component, trace)
     else:
         from rtl import verilator as vl
-        from rtl.export import verilog_source
+        from accelsim.rtl.export import verilog_source
         text = verilog_text if verilog_text is not None else \
             verilog_source(Top(kind, module, cfg, rows, cols))
         built = vl.build(text, module)

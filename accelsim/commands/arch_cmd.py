@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["run_arch"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_arch"]
+
+HELP = "validate an architecture file and print its summary"
+DESCRIPTION = ("Validate an architecture file (YAML or SCALE-Sim .cfg) and print "
+               "its summary. Exit 0 if valid, 2 otherwise.")
+
+
+def add_arguments(p) -> None:
+    """Declare the ``accelsim arch`` options on parser ``p``."""
+    p.add_argument("file", metavar="FILE", help="architecture file or bundled name")
 
 
 def run_arch(args) -> int:

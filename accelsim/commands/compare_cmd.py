@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
-__all__ = ["run_compare"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_compare"]
+
+HELP = "compare dataflows, formats, pruning and archs in one report"
+DESCRIPTION = ("Run every combination of archs x dataflows x formats x pruning "
+               "schemes and write a report (md, html, json, csv, png).")
+
+
+def add_arguments(p) -> None:
+    """Declare the ``accelsim compare`` options on parser ``p``."""
+    from accelsim.commands.options import add_workload_args
+
+    add_workload_args(p)
+    p.add_argument("--arch", "-a", action="append", required=True, metavar="A",
+                   help="architecture (repeat for several)")
+    p.add_argument("--dataflows", default=None, metavar="LIST", help="comma list of ws,os,is (default: all)")
+    p.add_argument("--formats", default=None, metavar="LIST",
+                   help="comma list of formats (default: dense and each arch's native format)")
+    p.add_argument("--prune", action="append", default=None, metavar="SCHEME",
+                   help="pruning scheme (repeat for several; default: none)")
+    p.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
 def run_compare(args) -> int:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-__all__ = ["run_demo", "DEMO_ARCHS", "DEMO_PRUNES"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_demo", "DEMO_ARCHS", "DEMO_PRUNES"]
+
+HELP = "run the end-to-end demo on bundled defaults"
+DESCRIPTION = ("Prune bundled networks, encode, simulate, compare, generate and "
+               "verify RTL; print where each output is.")
+
+
+def add_arguments(p) -> None:
+    """Declare the ``accelsim demo`` options on parser ``p``."""
+    p.add_argument("--out", "-o", default="demo-out", metavar="DIR", help="output folder (default demo-out)")
+    p.add_argument("--quick", action="store_true", help="smaller workloads (for tests)")
 
 DEMO_ARCHS = ("dense-ws-32x32", "nm24-ws-32x32", "unstructured-os-32x32", "block4x4-ws-32x32")
 DEMO_PRUNES = ("nm:2:4", "unstructured:0.8", "block:4x4:0.5:pad")
@@ -65,8 +75,8 @@ def run_demo(args) -> int:
                         f"({greenest['energy_pj_total'] / 1e6:.1f} uJ)")
 
     # 3. RTL for the default sparse arch, verified in Verilator
-    from rtl.export import generate
-    from rtl.verify import verify
+    from accelsim.rtl.export import generate
+    from accelsim.rtl.verify import verify
 
     rtl_arch = load_arch(RTL_ARCH)
     rtl_dir = out / "rtl"

@@ -6,7 +6,27 @@ import numpy as np
 
 from accelsim.errors import AccelsimInputError
 
-__all__ = ["run_encode", "encode_workload"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_encode", "encode_workload"]
+
+HELP = "prune a workload and report per-layer storage per format"
+DESCRIPTION = ("Prune a workload (optional) and encode every weight into a sparse "
+               "format; print per-layer sparsity and storage (values, metadata, "
+               "total) against dense.")
+
+
+def add_arguments(p) -> None:
+    """Declare the ``accelsim encode`` options on parser ``p``."""
+    from accelsim.commands.options import add_workload_args
+
+    add_workload_args(p)
+    p.add_argument("--prune", metavar="SCHEME", help="pruning scheme, e.g. unstructured:0.9, nm:2:4, "
+                   "block:4x4:0.5, channel:0.5, kernel:0.5")
+    p.add_argument("--format", "-f", default="csr", metavar="F",
+                   help="dense, csr, csc, bsr:RxC, nm:N:M[:compact], bitmap (default csr)")
+    p.add_argument("--value-bits", type=int, default=8, help="bits per stored value (default 8)")
+    p.add_argument("--index-bits", type=int, default=None,
+                   help="bits per stored index (default: the minimal width)")
+    p.add_argument("--json", metavar="PATH", help="also write the result as JSON")
 
 
 def encode_workload(workload, fmt: str, *, value_bits: int = 8, index_bits: int | None = None) -> dict:

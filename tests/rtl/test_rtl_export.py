@@ -7,8 +7,8 @@ import pytest
 
 from accelsim.errors import AccelsimInputError
 from accelsim.spec import load_arch
-from rtl.export import MANIFEST_SCHEMA, generate
-from rtl.verilator import LINT_WAIVED_WARNINGS, lint, module_names
+from accelsim.rtl.export import MANIFEST_SCHEMA, generate
+from accelsim.rtl.verilator import LINT_WAIVED_WARNINGS, lint, module_names
 
 
 def _ports(top):

@@ -5,8 +5,8 @@ import pytest
 
 from accelsim.errors import AccelsimInputError
 from accelsim.sim.pe_model import PEConfig
-from rtl.stimulus import job_from_row, layer_array_folds, layer_pe_jobs, resnet18_layer_streams
-from rtl.verify import verify_jobs
+from accelsim.rtl.stimulus import job_from_row, layer_array_folds, layer_pe_jobs, resnet18_layer_streams
+from accelsim.rtl.verify import verify_jobs
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ from amaranth import Cat, Module
 
 from accelsim.sim.pe_model import PEConfig
 from accelsim.spec import arch_from_dict
-from rtl.amaranth_sim import run_trace_amaranth
-from rtl.mac import NMPE, DensePE, lane_products, make_pe
-from rtl.stimulus import random_pe_trials
-from rtl.trace import pe_trace
-from rtl.verify import compare_trace, verify
+from accelsim.rtl.amaranth_sim import run_trace_amaranth
+from accelsim.rtl.mac import NMPE, DensePE, lane_products, make_pe
+from accelsim.rtl.stimulus import random_pe_trials
+from accelsim.rtl.trace import pe_trace
+from accelsim.rtl.verify import compare_trace, verify
 
 CONFIGS = [
     PEConfig("dense", lanes=1),

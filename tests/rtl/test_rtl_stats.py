@@ -3,8 +3,8 @@
 import pytest
 
 from accelsim.spec import load_arch
-from rtl.export import generate, tops_for_arch
-from rtl.stats import resource_stats
+from accelsim.rtl.export import generate, tops_for_arch
+from accelsim.rtl.stats import resource_stats
 
 
 def test_dense_pe_flip_flops_by_hand():

@@ -6,11 +6,11 @@ cached afterwards); every later synthesis here takes 1-10 s.
 
 import pytest
 
-import rtl.synth_stats as synth_stats
+import accelsim.rtl.synth_stats as synth_stats
 from accelsim.errors import AccelsimInputError
 from accelsim.spec import load_arch
-from rtl.export import generate, tops_for_arch, verilog_source
-from rtl.synth_stats import SynthesisError, gate_level_stats, manifest_stats
+from accelsim.rtl.export import generate, tops_for_arch, verilog_source
+from accelsim.rtl.synth_stats import SynthesisError, gate_level_stats, manifest_stats
 
 pytestmark = [
     pytest.mark.yosys,

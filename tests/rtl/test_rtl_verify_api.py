@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from accelsim.errors import AccelsimInputError
-from rtl.verify import Mismatch, VerifyResult, verify
+from accelsim.rtl.verify import Mismatch, VerifyResult, verify
 
 
 def test_bad_arguments_are_all_reported(archs, tmp_path):

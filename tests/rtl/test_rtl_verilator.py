@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from accelsim.errors import AccelsimInputError
-from rtl.export import generate
-from rtl.verilator import build, harness_source, parse_ports, run_trace
-from rtl.verify import verify
+from accelsim.rtl.export import generate
+from accelsim.rtl.verilator import build, harness_source, parse_ports, run_trace
+from accelsim.rtl.verify import verify
 
 pytestmark = pytest.mark.verilator
 
@@ -87,7 +87,7 @@ def test_harness_handles_wide_ports():
 
 def test_wide_passthrough_roundtrip(have_verilator):
     """A tiny hand-written design checks the harness's word packing of 1..100-bit ports."""
-    from rtl.trace import Trace
+    from accelsim.rtl.trace import Trace
     v = ("module pass(clk, rst, a, b, x, y);\n input clk;\n input rst;\n input [99:0] a;\n"
          " input [40:0] b;\n output [99:0] x;\n output [40:0] y;\n"
          " assign x = a + 100'd1;\n assign y = ~b;\nendmodule\n")

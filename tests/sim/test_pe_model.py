@@ -208,8 +208,8 @@ MODES = [PEConfig("dense", lanes=1), PEConfig("dense", lanes=4, accumulator_bits
 
 @pytest.mark.parametrize("cfg", MODES, ids=lambda c: f"{c.kind}-l{c.lanes}-acc{c.accumulator_bits}")
 def test_model_matches_reference_on_random_streams(cfg):
-    from rtl.stimulus import random_pe_trials
-    from rtl.trace import pe_trace
+    from accelsim.rtl.stimulus import random_pe_trials
+    from accelsim.rtl.trace import pe_trace
     trials = random_pe_trials(cfg, 150, seed=11)
     trace = pe_trace(cfg, trials, seed=12)
     assert trace.model_results == trace.reference_results
@@ -218,8 +218,8 @@ def test_model_matches_reference_on_random_streams(cfg):
 @pytest.mark.parametrize("cfg", MODES[:2] + MODES[2:4] + MODES[6:10],
                          ids=lambda c: f"{c.kind}-l{c.lanes}")
 def test_latency_matches_formula_without_stalls(cfg):
-    from rtl.stimulus import WindowWrite, random_pe_trials
-    from rtl.trace import StallPattern, pe_trace
+    from accelsim.rtl.stimulus import WindowWrite, random_pe_trials
+    from accelsim.rtl.trace import StallPattern, pe_trace
     trials = random_pe_trials(cfg, 60, seed=3, max_outputs=3)
     trace = pe_trace(cfg, trials, seed=4, patterns=(StallPattern(0.0, 0.0),))
     checked = 0
