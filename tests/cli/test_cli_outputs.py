@@ -33,7 +33,13 @@ def test_unwritable_outputs_exit_2_naming_the_option(cmd):
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
 
 
-def test_warnings_print_one_line_without_source():
-    r = run("simulate", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--format", "csr")
-    assert r.returncode == 0
-    assert "warnings.warn" not in r.stderr and ".py:" not in r.stderr
+def test_warnings_print_one_line_without_source_and_messages_lose_escape_codes():
+    import subprocess
+    import sys
+
+    code = ("import sys, warnings; from accelsim import cli; warnings.showwarning = cli._show_warning; "
+            "warnings.warn('weights are \\x1b[31mnot\\x1b[0m 2:4'); sys.exit(0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stderr == "accelsim: warning: weights are not 2:4\n"
+    r = run("arch", "/nonexistent/\x1b[31mred.yaml")
+    assert r.returncode == 2 and "\x1b" not in r.stderr
