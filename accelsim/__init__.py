@@ -28,7 +28,7 @@ _API = {
     "matmul_layer": "accelsim.workload",
     "load_workload": "accelsim.workload.loaders",
     "from_torch": "accelsim.workload.torch_frontend",
-    "prune": "accelsim.prune",
+    "prune": "accelsim.prune",  # a callable module: accelsim.prune(...) and accelsim.prune.apply_to_module
     "prune_with_report": "accelsim.prune",
     "encode": "accelsim.formats",
     "simulate": "accelsim.sim",
@@ -42,7 +42,9 @@ def __getattr__(name: str):
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'accelsim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    imported = importlib.import_module(module)
+    # A subpackage that is also a function (accelsim.prune) is its own callable module.
+    value = imported if module == f"accelsim.{name}" else getattr(imported, name)
     globals()[name] = value
     return value
 

@@ -10,3 +10,7 @@ from accelsim.prune.torch_adapter import apply_to_module
 __all__ = ["prune", "prune_with_report", "parse_scheme", "PruneReport", "LayerPruneReport",
            "apply_to_module", "shrink_channels", "PruneScheme", "UnstructuredScheme", "NMScheme",
            "BlockScheme", "ChannelScheme", "KernelScheme"]
+
+from accelsim.callable_module import make_callable  # noqa: E402 - after the public names exist
+
+make_callable(__name__, "prune")
