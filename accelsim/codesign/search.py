@@ -1,0 +1,462 @@
+"""Hardware-aware co-pruning: the simulator in the pruning loop (``accelsim.codesign.coprune``).
+
+Order of work (each step is documented where it is implemented):
+
+1. check the arguments, trace the dense model (shapes, weights, activation
+   densities on the calibration batch), list each module's candidates on each
+   arch (:mod:`~accelsim.codesign.candidates`);
+2. simulate every (module, candidate, format) on every arch, memoised
+   (:mod:`~accelsim.codesign.costs`); a target no plan can reach is refused
+   here, before any fine-tuning;
+3. fine-tune the dense reference with the same budget as every candidate;
+4. one-shot sensitivity: the validation damage of pruning each module alone
+   with each candidate;
+5. per arch, bisection along the Lagrangian path and greedy refinement, every
+   step fine-tuned and simulated (:mod:`~accelsim.codesign.arch_search`);
+6. baselines trained and measured the same way
+   (:mod:`~accelsim.codesign.baselines`);
+7. the winner (and runner-up) over the archs by the measured objective.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from accelsim.codesign.arch_search import Evaluated, cheapest_plan_cost, plan_label, search_arch
+from accelsim.codesign.baselines import run_baselines
+from accelsim.codesign.candidates import DENSE, LayerInfo, layer_candidates, supports_weight_sparsity
+from accelsim.codesign.costs import CostTable
+from accelsim.codesign.measure import OBJECTIVES, format_label
+from accelsim.codesign.progress import SearchProgress
+from accelsim.codesign.task import Metrics, Task, read_metrics
+from accelsim.codesign.trainer import Trainer
+from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
+
+__all__ = ["coprune", "run_search", "CoPruneResult", "deterministic_torch", "DEFAULT_REFINE_STEPS"]
+
+#: Greedy refinement fine-tunes per arch after the bisection.
+DEFAULT_REFINE_STEPS = 6
+_UNITS = {"energy": "pJ", "latency": "cycles", "edp": "pJ x cycles"}
+
+
+@contextmanager
+def deterministic_torch(threads: int = 1):
+    """Run torch with ``threads`` intra-op threads and deterministic algorithms; restore both after.
+
+    One thread makes floating-point reductions run in one order (and shares a
+    2-core machine politely); ``torch.use_deterministic_algorithms`` refuses
+    nondeterministic kernels.
+    """
+    import torch
+
+    old_threads = torch.get_num_threads()
+    old_det = torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
+
+
+@dataclass
+class CoPruneResult:
+    """Everything a co-pruning search found (``plan.json`` is :func:`accelsim.codesign.outputs.plan_dict`).
+
+    Attributes
+    ----------
+    task : Task
+    archs : list of ArchSpec
+    settings : dict
+        The budget, objective, seed and step counts.
+    dense : Trained
+        The dense model after the same fine-tuning as every candidate.
+    baselines : dict
+        ``name -> Trained`` (``magnitude_baseline``, ``nm24_baseline``, native N:M).
+    baseline_notes : dict
+        ``name -> str`` (e.g. the magnitude baseline's sparsity and how it was found).
+    magnitude_trials : list of Trained
+        Every global-magnitude sparsity fine-tuned while searching that baseline.
+    outcomes : dict
+        ``arch name -> ArchOutcome``.
+    ranking : list of str
+        Arch names, best first (the winner, then the runner-up...).
+    evaluated : list of Evaluated
+        Every fine-tuned candidate in order, with its measure on the arch it was searched for.
+    trainer : Trainer
+        Measures of any trained candidate on any arch (``trainer.measure``).
+    modules : list of str
+    layer_info : dict
+        ``module -> LayerInfo``.
+    search_seconds : float
+        Wall time (not written to ``plan.json``).
+    simulations : int
+        Simulator calls for per-layer candidate costs.
+    """
+
+    task: Task
+    archs: list
+    settings: dict
+    dense: object
+    baselines: dict
+    baseline_notes: dict
+    magnitude_trials: list
+    outcomes: dict
+    ranking: list
+    evaluated: list
+    trainer: object
+    modules: list
+    layer_info: dict
+    search_seconds: float = 0.0
+    simulations: int = 0
+
+    @property
+    def winner(self) -> str:
+        """Name of the winning arch."""
+        return self.ranking[0]
+
+    @property
+    def runner_up(self) -> str | None:
+        """Name of the second arch, or None with one arch."""
+        return self.ranking[1] if len(self.ranking) > 1 else None
+
+    def best(self, arch: str | None = None) -> Evaluated:
+        """The co-pruned candidate of ``arch`` (default: the winner)."""
+        return self.outcomes[arch or self.winner].best
+
+    def model(self, arch: str | None = None):
+        """The co-pruned torch model of ``arch`` (default: the winner), masks applied."""
+        return self.trainer.model(self.best(arch).trained.key)
+
+    def measure(self, trained, arch: str, formats=None):
+        """Simulated measure of a trained candidate on an arch of the search."""
+        spec = next(a for a in self.archs if a.name == arch)
+        return self.trainer.measure(trained, spec, formats)
+
+
+# ----------------------------------------------------------------------------- checks
+def _number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
+
+
+def _check_settings(problems: ProblemCollector, *, max_accuracy_drop, target_energy_pj, target_latency_cycles,
+                    objective, seed, refine_steps, names) -> None:
+    if not _number(max_accuracy_drop) or not 0.0 <= float(max_accuracy_drop) <= 100.0:
+        problems.add(names["max_accuracy_drop"], max_accuracy_drop, "a number of percentage points in [0, 100]")
+    if target_energy_pj is not None and target_latency_cycles is not None:
+        problems.add(names["target_latency_cycles"], target_latency_cycles,
+                     f"not together with {names['target_energy_pj']} (give one target)")
+    if target_energy_pj is not None and (not _number(target_energy_pj) or float(target_energy_pj) <= 0):
+        problems.add(names["target_energy_pj"], target_energy_pj, "an energy in pJ > 0")
+    if target_latency_cycles is not None and (not _number(target_latency_cycles) or float(target_latency_cycles) <= 0):
+        problems.add(names["target_latency_cycles"], target_latency_cycles, "a number of cycles > 0")
+    if objective not in OBJECTIVES:
+        problems.add(names["objective"], objective, "one of " + ", ".join(OBJECTIVES))
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
+        problems.add(names["seed"], seed, "an integer >= 0")
+    if not isinstance(refine_steps, numbers.Integral) or isinstance(refine_steps, bool) or refine_steps < 0:
+        problems.add(names["refine_steps"], refine_steps, "an integer >= 0")
+
+
+def _load_archs(arch, problems: ProblemCollector, field: str) -> list:
+    from accelsim.spec import ArchSpec, load_arch
+
+    items = list(arch) if isinstance(arch, (list, tuple)) else [arch]
+    if not items:
+        problems.add(field, arch, "at least one architecture")
+        return []
+    archs = []
+    for item in items:
+        if isinstance(item, ArchSpec):
+            archs.append(item)
+        elif isinstance(item, str) or hasattr(item, "__fspath__"):
+            archs.append(load_arch(item))
+        else:
+            problems.add(field, type(item).__name__, "an ArchSpec, an arch file path or a bundled arch name")
+    names = [a.name for a in archs]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        problems.add(field, dup, "each architecture once")
+    if archs and not any(supports_weight_sparsity(a) for a in archs):
+        for a in archs:
+            problems.add(field, a.name, f"an architecture whose PE exploits weight sparsity (N:M, unstructured "
+                                        f"or block); {a.name} has a dense PE ({a.sparsity.describe()}), so no "
+                                        f"pruning pattern saves anything on it")
+    return archs
+
+
+# ----------------------------------------------------------------------------- context
+class _Context:
+    """Shared state of one search, handed to the per-arch search and the baselines."""
+
+    def __init__(self, task, trainer, modules, objective, accuracy_drop_pp, target, target_value,
+                 refine_steps, progress):
+        self.task = task
+        self.trainer = trainer
+        self.modules = modules
+        self.objective = objective
+        self.objective_unit = _UNITS[objective]
+        self.accuracy_drop_pp = accuracy_drop_pp
+        self.target = target
+        self.target_value = target_value
+        self.refine_steps = refine_steps
+        self.progress = progress
+        self.step = 0
+        self.evaluated: list = []
+        self.dense = None
+        self.accuracy_floor = None
+        self.damage = {}
+        self.damage_eps = 1e-3
+        self._metrics = {}
+
+    def next_step(self) -> int:
+        self.step += 1
+        return self.step
+
+    def record(self, ev: Evaluated) -> None:
+        self.evaluated.append(ev)
+
+    def within_accuracy(self, trained) -> bool:
+        return trained.val_accuracy >= self.accuracy_floor
+
+    def feasible(self, trained, measure) -> bool:
+        if self.target == "energy":
+            return measure.energy_pj <= self.target_value
+        if self.target == "latency":
+            return measure.cycles <= self.target_value
+        return self.within_accuracy(trained)
+
+    def metrics_of(self, trained) -> Metrics:
+        return Metrics(trained.val_accuracy, trained.val_loss)
+
+    def report_step(self, ev: Evaluated, best, seconds: float) -> None:
+        m = ev.measure
+        result = (f"{plan_label(ev.trained.choices)[:60]}: val {100 * ev.trained.val_accuracy:.2f}% "
+                  f"{m.energy_pj / 1e6:.3f} uJ {m.cycles:,} cyc" + ("" if ev.feasible else " (over budget)"))
+        if best is None:
+            best_text = "none within budget"
+        else:
+            best_text = (f"{best.measure.energy_pj / 1e6:.3f} uJ {best.measure.cycles:,} cyc "
+                         f"val {100 * best.trained.val_accuracy:.2f}%")
+        self.progress.done_step(f"{ev.arch} {ev.phase}", result, best_text, seconds)
+
+
+# ----------------------------------------------------------------------------- the search
+def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None, target_latency_cycles=None,
+               objective: str = "energy", seed: int = 0, refine_steps: int = DEFAULT_REFINE_STEPS,
+               quiet: bool = False, progress: SearchProgress | None = None, option_names=None) -> CoPruneResult:
+    """Run the co-pruning search on a :class:`Task` (see the module docstring and :func:`coprune`).
+
+    ``option_names`` maps the argument names to the names errors should use
+    (the CLI passes ``--max-accuracy-drop`` etc.).
+    """
+    import torch
+
+    names = {"arch": "arch", "max_accuracy_drop": "max_accuracy_drop", "target_energy_pj": "target_energy_pj",
+             "target_latency_cycles": "target_latency_cycles", "objective": "objective", "seed": "seed",
+             "refine_steps": "refine_steps", "model": "model"}
+    names.update(option_names or {})
+    problems = ProblemCollector()
+    _check_settings(problems, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
+                    target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
+                    refine_steps=refine_steps, names=names)
+    if not isinstance(task.model, torch.nn.Module):
+        problems.add(names["model"], type(task.model).__name__, "a torch.nn.Module")
+    for field in ("evaluate",):
+        if not callable(getattr(task, field)):
+            problems.add(field, getattr(task, field), "a function model -> accuracy or {'accuracy', 'loss'}")
+    if task.finetune is not None and not callable(task.finetune):
+        problems.add("finetune", task.finetune, "a function model -> None that trains the model in place, or None")
+    if task.test is not None and not callable(task.test):
+        problems.add("test", task.test, "a function model -> accuracy, or None")
+    archs = _load_archs(arch, problems, names["arch"])
+    problems.raise_if_any("invalid co-pruning arguments")
+
+    progress = progress or SearchProgress(quiet=quiet)
+    target, target_value = None, None
+    if target_energy_pj is not None:
+        target, target_value = "energy", float(target_energy_pj)
+    elif target_latency_cycles is not None:
+        target, target_value = "latency", float(target_latency_cycles)
+
+    from accelsim.codesign.masking import module_weights
+    from accelsim.codesign.trace import prunable_layers, trace_model
+
+    # 1. trace the dense model; the prunable modules and their candidates per arch
+    ref_workload = trace_model(task.model, task.example_input, task.calibration_input, name=task.name)
+    layer_module = prunable_layers(task.model, ref_workload)
+    modules = list(dict.fromkeys(layer_module.values()))
+    if not modules:
+        raise AccelsimInputError(
+            "nothing to prune in the model",
+            [Problem(
+                names["model"], type(task.model).__name__,
+                "a model whose forward pass calls nn.Conv1d, nn.Conv2d or nn.Linear modules")])
+    weights = module_weights(task.model, modules)
+    mods = dict(task.model.named_modules())
+    infos = {m: LayerInfo(m, "linear" if isinstance(mods[m], torch.nn.Linear) else "conv",
+                          tuple(weights[m].shape), is_output=(i == len(modules) - 1))
+             for i, m in enumerate(modules)}
+    prunable = {m: (weights[m], infos[m].kind) for m in modules}
+    candidates = {a.name: {m: list(layer_candidates(a, infos[m])) for m in modules} for a in archs}
+
+    # 2. simulated costs; a target nobody can reach is refused before any fine-tuning
+    tables = {a.name: CostTable(ref_workload, a, prunable, layer_module) for a in archs}
+    if target is not None:
+        reach = {a.name: cheapest_plan_cost(tables[a.name], candidates[a.name], target) for a in archs}
+        if all(r[0] > target_value for r in reach.values()):
+            field = names["target_energy_pj"] if target == "energy" else names["target_latency_cycles"]
+            unit = "pJ" if target == "energy" else "cycles"
+            best_arch = min(reach, key=lambda n: reach[n][0])
+            raise AccelsimInputError(
+                "impossible co-pruning target",
+                [Problem(
+                    field, target_value,
+                    f"at least {reach[best_arch][0]:,.0f} {unit}: the cheapest plan of every candidate "
+                    f"pruned to its sparsest level, on {best_arch} (the best of "
+                    + ", ".join(a.name for a in archs) + ")")])
+
+    trainer = Trainer(task, modules, layer_module, weights, seed,
+                      objective if target is None else target)
+    ctx = _Context(task, trainer, modules, objective, float(max_accuracy_drop), target, target_value,
+                   int(refine_steps), progress)
+
+    # 3. the dense reference, fine-tuned like every candidate
+    progress.note(f"task {task.name}: {len(modules)} prunable layers, archs " + ", ".join(a.name for a in archs))
+    progress.plan(1)
+    dense = trainer.train((), {}, "dense", {m: DENSE for m in modules})
+    trainer.keep.add(())
+    ctx.dense = dense
+    ctx.accuracy_floor = dense.val_accuracy - float(max_accuracy_drop) / 100.0 - 1e-12
+    progress.done_step("dense reference", f"val {100 * dense.val_accuracy:.2f}% test {100 * dense.accuracy:.2f}%",
+                       "-", dense.train_seconds)
+
+    # 4. one-shot sensitivity of every (module, candidate) any arch offers
+    reference_model = copy.deepcopy(task.model)
+    reference_metrics = read_metrics(task.evaluate(reference_model), "evaluate")
+    if reference_metrics.loss is not None:
+        ctx.damage_eps = 1e-3 * max(1.0, abs(reference_metrics.loss))
+    wanted = sorted({(m, c) for a in archs for m in modules for c in candidates[a.name][m] if c != DENSE},
+                    key=lambda mc: (modules.index(mc[0]), mc[1]))
+    table0 = next(iter(tables.values()))
+    for m, c in wanted:
+        ctx.damage[(m, c)] = trainer.one_shot_damage(reference_model, m, table0.mask(m, c), reference_metrics)
+    del reference_model
+    progress.note(f"sensitivity: {len(wanted)} one-shot (layer, pattern) evaluations")
+
+    # 5. per arch: bisection along the path and refinement
+    outcomes = {}
+    for a in archs:
+        if not supports_weight_sparsity(a):
+            from accelsim.codesign.arch_search import ArchOutcome
+            outcome = ArchOutcome(a, None, note="dense PE: no weight sparsity to exploit, the dense model runs")
+            m = trainer.measure(dense, a, ("dense",))
+            ev = Evaluated(ctx.next_step(), "dense", a.name, dense, m, ctx.feasible(dense, m))
+            outcome.evaluated.append(ev)
+            ctx.record(ev)
+            outcome.best = ev if ev.feasible else None
+            outcomes[a.name] = outcome
+            continue
+        outcomes[a.name] = search_arch(ctx, a, tables[a.name], candidates[a.name])
+        trainer.release({o.best.trained.key for o in outcomes.values() if o.best is not None})
+
+    # 6. baselines, measured the same way
+    baselines, notes, magnitude_trials = run_baselines(ctx, archs, weights, {m: infos[m].kind for m in modules})
+    trainer.release({o.best.trained.key for o in outcomes.values() if o.best is not None})
+
+    # 7. ranking of the archs by their co-pruned result
+    def rank_key(name):
+        best = outcomes[name].best
+        if best is None:
+            return (1, 0.0, 0.0, name)
+        if target is not None:
+            return (0, -best.trained.val_accuracy, best.measure.objective(objective), name)
+        return (0, best.measure.objective(objective), -best.trained.val_accuracy, name)
+    ranking = sorted(outcomes, key=rank_key)
+    if outcomes[ranking[0]].best is None:
+        # no arch met the target with any plan fine-tuned: keep the dense model as the (infeasible) answer
+        for name, outcome in outcomes.items():
+            outcome.best = min(outcome.evaluated, key=lambda ev: (ev.measure.objective(objective), ev.step))
+            outcome.note = (outcome.note + "; " if outcome.note else "") + "no fine-tuned plan met the target"
+        ranking = sorted(outcomes, key=lambda n: (outcomes[n].best.measure.objective(objective), n))
+
+    settings = {"max_accuracy_drop_pp": float(max_accuracy_drop), "objective": objective, "seed": int(seed),
+                "refine_steps": int(refine_steps),
+                "target": None if target is None else {"metric": target, "value": target_value,
+                                                       "unit": "pJ" if target == "energy" else "cycles"}}
+    simulations = sum(t.simulations for t in tables.values())
+    progress.note(f"winner {ranking[0]}" + (f", runner-up {ranking[1]}" if len(ranking) > 1 else "")
+                  + f"; {ctx.step} steps, {simulations} layer simulations, {progress.elapsed():.0f} s")
+    return CoPruneResult(task=task, archs=archs, settings=settings, dense=dense, baselines=baselines,
+                         baseline_notes=notes, magnitude_trials=magnitude_trials, outcomes=outcomes, ranking=ranking, evaluated=ctx.evaluated,
+                         trainer=trainer, modules=modules, layer_info=infos, search_seconds=progress.elapsed(),
+                         simulations=simulations)
+
+
+def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, calibration_input=None,
+            max_accuracy_drop=1.0, target_energy_pj=None, target_latency_cycles=None, objective: str = "energy",
+            seed: int = 0, refine_steps: int = DEFAULT_REFINE_STEPS, name: str | None = None,
+            quiet: bool = False, threads: int | None = 1) -> CoPruneResult:
+    """Co-prune a torch model for one or more architectures, scored by the simulator.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The trained dense model (not modified). Its Conv1d/Conv2d/Linear
+        modules are the prunable layers.
+    evaluate : callable
+        ``evaluate(model)`` on validation data -> accuracy in [0, 1], or
+        ``{"accuracy": a, "loss": l}`` (the loss ranks layer sensitivity finely).
+    arch : ArchSpec, str, or a list of them
+        Several archs co-design the hardware: the result ranks them.
+    example_input : torch.Tensor or tuple/dict
+        One inference (batch 1) for :func:`accelsim.from_torch`.
+    finetune : callable, optional
+        ``finetune(model)`` trains in place for the fine-tuning budget (masks
+        are parametrisations that an ordinary loop keeps fixed). None: one-shot.
+    test : callable, optional
+        Held-out accuracy, reported only.
+    calibration_input : optional
+        Batch on which activation densities are measured (default ``example_input``).
+    max_accuracy_drop : float
+        Budget in percentage points of validation accuracy below the dense
+        model fine-tuned with the same budget (default 1).
+    target_energy_pj, target_latency_cycles : float, optional
+        Instead of the accuracy budget: the most accurate plan whose simulated
+        energy (pJ) or cycles meet the target (the magnitude baseline still
+        uses ``max_accuracy_drop``).
+    objective : {"energy", "latency", "edp"}
+    seed : int
+        ``torch.manual_seed(seed)`` before every fine-tune.
+    refine_steps : int
+        Greedy refinement fine-tunes per arch.
+    threads : int or None
+        Torch threads during the search (restored afterwards), with
+        deterministic algorithms on; None leaves torch's settings alone.
+
+    Returns
+    -------
+    CoPruneResult
+
+    Raises
+    ------
+    AccelsimInputError
+        Bad arguments (all listed), a model ``accelsim.from_torch`` cannot
+        trace (field ``model``), only dense-PE archs (field ``arch``), or a
+        target no plan can reach (field ``target_energy_pj`` /
+        ``target_latency_cycles``).
+    """
+    task = Task(name=name or type(model).__name__, model=model, finetune=finetune, evaluate=evaluate,
+                example_input=example_input, calibration_input=calibration_input, test=test)
+    kwargs = dict(max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
+                  target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
+                  refine_steps=refine_steps, quiet=quiet)
+    if threads is None:
+        return run_search(task, arch, **kwargs)
+    with deterministic_torch(threads):
+        return run_search(task, arch, **kwargs)
