@@ -29,7 +29,8 @@ from accelsim.codesign.candidates import DENSE, candidate_family, format_choices
 from accelsim.codesign.measure import format_label, objective_value
 from accelsim.codesign.trainer import plan_key
 
-__all__ = ["Evaluated", "ArchOutcome", "build_path", "cheapest_plan_cost", "search_arch", "plan_label"]
+__all__ = ["Evaluated", "ArchOutcome", "build_path", "cheapest_plan_cost", "search_arch", "plan_label",
+           "planned_steps", "bisect_steps"]
 
 #: Moves per (module, family) considered by one refinement step: the next cheaper levels.
 _LEVELS_PER_FAMILY = 2
@@ -164,7 +165,7 @@ class _ArchRun:
             mid = (lo + hi) // 2
             plan = path[mid]
             ev = self.evaluate(plan.as_dict(), "bisect", plan.cost, plan.fmt)
-            if ev.trained.val_accuracy >= self.ctx.accuracy_floor:
+            if self.ctx.within_accuracy(ev.trained):
                 lo = mid
             else:
                 hi = mid
@@ -235,30 +236,35 @@ class _ArchRun:
             self.evaluate(plan.as_dict(), "target", plan.cost, plan.fmt)
 
 
-def search_arch(ctx, arch, table, candidates: dict) -> ArchOutcome:
-    """Run the search on one arch (see the module docstring); ``ctx`` is the search context."""
+def planned_steps(ctx, path_length: int) -> int:
+    """Fine-tunes one arch's search plans: the dense plan, the bisection, the refinement (or target tries)."""
+    if ctx.target is not None:
+        return 1 + _TARGET_TRIES
+    return 1 + bisect_steps(path_length) + ctx.refine_steps
+
+
+def bisect_steps(path_length: int) -> int:
+    """Fine-tunes a bisection over ``path_length`` plans takes at most."""
+    return max(1, (path_length + 1).bit_length())
+
+
+def search_arch(ctx, arch, table, candidates: dict, path: list, norm) -> ArchOutcome:
+    """Run the search on one arch along ``path`` (see the module docstring).
+
+    ``ctx`` is the search context; ``norm`` the dense (energy, cycles) on the
+    arch. The progress plan must already count :func:`planned_steps`; steps
+    that do not run are taken off it.
+    """
     run = _ArchRun(ctx, arch, table, candidates)
-    dense_measure = ctx.trainer.measure(ctx.dense, arch, ("dense",))
-    norm = (dense_measure.energy_pj, float(dense_measure.cycles))
-    ctx.progress.plan(1)
+    run.outcome.path_length = len(path)
+    start = ctx.step
     run.evaluate({}, "dense")                          # trained already: the reference model
     if ctx.target is None:
-        path = build_path(table, candidates, ctx.damage, ctx.objective, norm)
-        run.outcome.path_length = len(path)
-        bisect_steps = max(1, (len(path) + 1).bit_length())
-        ctx.progress.plan(bisect_steps + ctx.refine_steps)
-        before = ctx.step
         run.bisect(path)
-        ctx.progress.unplan(bisect_steps - (ctx.step - before))
-        spent = run.refine(ctx.refine_steps, ctx.objective, norm)
-        ctx.progress.unplan(ctx.refine_steps - spent)
+        run.refine(ctx.refine_steps, ctx.objective, norm)
     else:
-        path = build_path(table, candidates, ctx.damage, ctx.target, norm)
-        run.outcome.path_length = len(path)
-        ctx.progress.plan(_TARGET_TRIES)
-        before = ctx.step
         run.target_tries(path)
-        ctx.progress.unplan(_TARGET_TRIES - (ctx.step - before))
+    ctx.progress.unplan(planned_steps(ctx, len(path)) - (ctx.step - start))
     if run.outcome.best is not None:
         best = run.outcome.best
         ctx.progress.note(f"{arch.name}: best {plan_label(best.trained.choices)} "

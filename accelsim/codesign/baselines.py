@@ -58,8 +58,7 @@ def _magnitude(ctx, weights: dict):
 
     lo, hi = -1, len(MAGNITUDE_GRID)          # -1: unpruned
     best = None
-    steps = (len(MAGNITUDE_GRID) + 1).bit_length()
-    ctx.progress.plan(steps)
+    steps = (len(MAGNITUDE_GRID) + 1).bit_length()     # counted in the search's progress plan
     done = 0
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -82,7 +81,6 @@ def _uniform(ctx, weights: dict, scheme: str, kinds: dict):
     key = plan_key(choices)
     cached = ctx.trainer.cached(key) is not None
     masks = {m: candidate_mask(weights[m], scheme, kinds[m]) for m in ctx.modules}
-    ctx.progress.plan(1)
     trained = ctx.trainer.train(key, masks, f"uniform {scheme}", choices)
     _report(ctx, f"uniform {scheme} baseline", trained, ctx.within_accuracy(trained), cached)
     return trained

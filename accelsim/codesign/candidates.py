@@ -46,7 +46,7 @@ __all__ = ["DENSE", "SPARSITY_LEVELS", "NM_VARIANTS", "LayerInfo", "supports_wei
 DENSE = "dense"
 
 #: Target sparsities offered for the families with a free level.
-SPARSITY_LEVELS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+SPARSITY_LEVELS = (0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 
 #: Levels of the block family on an unstructured PE (zero blocks are no cheaper there than zero
 #: weights, so fewer levels are worth a sensitivity evaluation).

@@ -115,9 +115,10 @@ def _scores(model: nn.Module, x, y) -> dict:
     with torch.no_grad():
         logits = model(x)
         loss = float(F.cross_entropy(logits, y).item())
-        acc = float((logits.argmax(1) == y).double().mean().item())
+        correct = logits.argmax(1) == y
+        acc = float(correct.double().mean().item())
     model.train(was)
-    return {"accuracy": acc, "loss": loss}
+    return {"accuracy": acc, "loss": loss, "correct": correct.numpy()}
 
 
 def digits_task(seed: int = 0, *, pretrain_epochs: int = DEFAULT_PRETRAIN_EPOCHS,

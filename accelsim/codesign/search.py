@@ -26,8 +26,10 @@ import numbers
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from accelsim.codesign.arch_search import Evaluated, cheapest_plan_cost, plan_label, search_arch
-from accelsim.codesign.baselines import run_baselines
+from accelsim.codesign.arch_search import (ArchOutcome, Evaluated, build_path, cheapest_plan_cost, plan_label,
+                                          planned_steps, search_arch)
+from accelsim.codesign.baselines import MAGNITUDE_GRID, run_baselines
+from accelsim.codesign.budget import DEFAULT_MARGIN_SE, AccuracyBudget
 from accelsim.codesign.candidates import DENSE, LayerInfo, layer_candidates, supports_weight_sparsity
 from accelsim.codesign.costs import CostTable
 from accelsim.codesign.measure import OBJECTIVES, format_label
@@ -91,6 +93,8 @@ class CoPruneResult:
         Every fine-tuned candidate in order, with its measure on the arch it was searched for.
     trainer : Trainer
         Measures of any trained candidate on any arch (``trainer.measure``).
+    budget : AccuracyBudget
+        ``budget.check(...)`` of any candidate against the dense model.
     modules : list of str
     layer_info : dict
         ``module -> LayerInfo``.
@@ -111,6 +115,7 @@ class CoPruneResult:
     ranking: list
     evaluated: list
     trainer: object
+    budget: object
     modules: list
     layer_info: dict
     search_seconds: float = 0.0
@@ -134,6 +139,10 @@ class CoPruneResult:
         """The co-pruned torch model of ``arch`` (default: the winner), masks applied."""
         return self.trainer.model(self.best(arch).trained.key)
 
+    def budget_check(self, trained):
+        """Validation drop, its paired standard error and whether ``trained`` is within the budget."""
+        return self.budget.check(Metrics(trained.val_accuracy, trained.val_loss, trained.val_correct))
+
     def measure(self, trained, arch: str, formats=None):
         """Simulated measure of a trained candidate on an arch of the search."""
         spec = next(a for a in self.archs if a.name == arch)
@@ -146,9 +155,12 @@ def _number(value) -> bool:
 
 
 def _check_settings(problems: ProblemCollector, *, max_accuracy_drop, target_energy_pj, target_latency_cycles,
-                    objective, seed, refine_steps, names) -> None:
+                    objective, seed, refine_steps, names, margin_se=DEFAULT_MARGIN_SE) -> None:
     if not _number(max_accuracy_drop) or not 0.0 <= float(max_accuracy_drop) <= 100.0:
         problems.add(names["max_accuracy_drop"], max_accuracy_drop, "a number of percentage points in [0, 100]")
+    if not _number(margin_se) or not 0.0 <= float(margin_se) <= 10.0:
+        problems.add(names.get("margin_se", "margin_se"), margin_se,
+                     "a number of standard errors in [0, 10] (0: plain accuracy comparison)")
     if target_energy_pj is not None and target_latency_cycles is not None:
         problems.add(names["target_latency_cycles"], target_latency_cycles,
                      f"not together with {names['target_energy_pj']} (give one target)")
@@ -209,7 +221,7 @@ class _Context:
         self.step = 0
         self.evaluated: list = []
         self.dense = None
-        self.accuracy_floor = None
+        self.budget = None
         self.damage = {}
         self.damage_eps = 1e-3
         self._metrics = {}
@@ -221,8 +233,11 @@ class _Context:
     def record(self, ev: Evaluated) -> None:
         self.evaluated.append(ev)
 
+    def budget_check(self, trained):
+        return self.budget.check(self.metrics_of(trained))
+
     def within_accuracy(self, trained) -> bool:
-        return trained.val_accuracy >= self.accuracy_floor
+        return self.budget_check(trained).within
 
     def feasible(self, trained, measure) -> bool:
         if self.target == "energy":
@@ -232,7 +247,7 @@ class _Context:
         return self.within_accuracy(trained)
 
     def metrics_of(self, trained) -> Metrics:
-        return Metrics(trained.val_accuracy, trained.val_loss)
+        return Metrics(trained.val_accuracy, trained.val_loss, trained.val_correct)
 
     def report_step(self, ev: Evaluated, best, seconds: float) -> None:
         m = ev.measure
@@ -249,7 +264,8 @@ class _Context:
 # ----------------------------------------------------------------------------- the search
 def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None, target_latency_cycles=None,
                objective: str = "energy", seed: int = 0, refine_steps: int = DEFAULT_REFINE_STEPS,
-               quiet: bool = False, progress: SearchProgress | None = None, option_names=None) -> CoPruneResult:
+               margin_se: float = DEFAULT_MARGIN_SE, quiet: bool = False, progress: SearchProgress | None = None,
+               option_names=None) -> CoPruneResult:
     """Run the co-pruning search on a :class:`Task` (see the module docstring and :func:`coprune`).
 
     ``option_names`` maps the argument names to the names errors should use
@@ -259,12 +275,12 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
 
     names = {"arch": "arch", "max_accuracy_drop": "max_accuracy_drop", "target_energy_pj": "target_energy_pj",
              "target_latency_cycles": "target_latency_cycles", "objective": "objective", "seed": "seed",
-             "refine_steps": "refine_steps", "model": "model"}
+             "refine_steps": "refine_steps", "model": "model", "margin_se": "margin_se"}
     names.update(option_names or {})
     problems = ProblemCollector()
     _check_settings(problems, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                     target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
-                    refine_steps=refine_steps, names=names)
+                    refine_steps=refine_steps, names=names, margin_se=margin_se)
     if not isinstance(task.model, torch.nn.Module):
         problems.add(names["model"], type(task.model).__name__, "a torch.nn.Module")
     for field in ("evaluate",):
@@ -328,11 +344,11 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
 
     # 3. the dense reference, fine-tuned like every candidate
     progress.note(f"task {task.name}: {len(modules)} prunable layers, archs " + ", ".join(a.name for a in archs))
-    progress.plan(1)
     dense = trainer.train((), {}, "dense", {m: DENSE for m in modules})
     trainer.keep.add(())
     ctx.dense = dense
-    ctx.accuracy_floor = dense.val_accuracy - float(max_accuracy_drop) / 100.0 - 1e-12
+    ctx.budget = AccuracyBudget(ctx.metrics_of(dense), float(max_accuracy_drop), float(margin_se))
+    progress.plan(1)
     progress.done_step("dense reference", f"val {100 * dense.val_accuracy:.2f}% test {100 * dense.accuracy:.2f}%",
                        "-", dense.train_seconds)
 
@@ -349,20 +365,31 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
     del reference_model
     progress.note(f"sensitivity: {len(wanted)} one-shot (layer, pattern) evaluations")
 
-    # 5. per arch: bisection along the path and refinement
+    # 5. per arch: the path, then bisection along it and refinement
+    sparse = [a for a in archs if supports_weight_sparsity(a)]
+    paths, norms = {}, {}
+    for a in sparse:
+        dm = trainer.measure(dense, a, ("dense",))
+        norms[a.name] = (dm.energy_pj, float(dm.cycles))
+        paths[a.name] = build_path(tables[a.name], candidates[a.name], ctx.damage,
+                                   objective if target is None else target, norms[a.name])
+    progress.plan(sum(planned_steps(ctx, len(p)) for p in paths.values()) + (len(archs) - len(sparse))
+                  + (len(MAGNITUDE_GRID) + 1).bit_length() + 1
+                  + len({(a.sparsity.n, a.sparsity.m) for a in archs
+                         if a.sparsity.kind == "nm" and (a.sparsity.n, a.sparsity.m) != (2, 4)}))
     outcomes = {}
     for a in archs:
-        if not supports_weight_sparsity(a):
-            from accelsim.codesign.arch_search import ArchOutcome
+        if a.name not in paths:
             outcome = ArchOutcome(a, None, note="dense PE: no weight sparsity to exploit, the dense model runs")
             m = trainer.measure(dense, a, ("dense",))
             ev = Evaluated(ctx.next_step(), "dense", a.name, dense, m, ctx.feasible(dense, m))
             outcome.evaluated.append(ev)
             ctx.record(ev)
+            ctx.report_step(ev, ev if ev.feasible else None, 0.0)
             outcome.best = ev if ev.feasible else None
             outcomes[a.name] = outcome
             continue
-        outcomes[a.name] = search_arch(ctx, a, tables[a.name], candidates[a.name])
+        outcomes[a.name] = search_arch(ctx, a, tables[a.name], candidates[a.name], paths[a.name], norms[a.name])
         trainer.release({o.best.trained.key for o in outcomes.values() if o.best is not None})
 
     # 6. baselines, measured the same way
@@ -386,7 +413,8 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
         ranking = sorted(outcomes, key=lambda n: (outcomes[n].best.measure.objective(objective), n))
 
     settings = {"max_accuracy_drop_pp": float(max_accuracy_drop), "objective": objective, "seed": int(seed),
-                "refine_steps": int(refine_steps),
+                "refine_steps": int(refine_steps), "margin_se": float(margin_se),
+                "paired_budget": ctx.budget.paired,
                 "target": None if target is None else {"metric": target, "value": target_value,
                                                        "unit": "pJ" if target == "energy" else "cycles"}}
     simulations = sum(t.simulations for t in tables.values())
@@ -394,14 +422,15 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
                   + f"; {ctx.step} steps, {simulations} layer simulations, {progress.elapsed():.0f} s")
     return CoPruneResult(task=task, archs=archs, settings=settings, dense=dense, baselines=baselines,
                          baseline_notes=notes, magnitude_trials=magnitude_trials, outcomes=outcomes, ranking=ranking, evaluated=ctx.evaluated,
-                         trainer=trainer, modules=modules, layer_info=infos, search_seconds=progress.elapsed(),
+                         trainer=trainer, budget=ctx.budget, modules=modules, layer_info=infos,
+                         search_seconds=progress.elapsed(),
                          simulations=simulations)
 
 
 def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, calibration_input=None,
             max_accuracy_drop=1.0, target_energy_pj=None, target_latency_cycles=None, objective: str = "energy",
-            seed: int = 0, refine_steps: int = DEFAULT_REFINE_STEPS, name: str | None = None,
-            quiet: bool = False, threads: int | None = 1) -> CoPruneResult:
+            seed: int = 0, refine_steps: int = DEFAULT_REFINE_STEPS, margin_se: float = DEFAULT_MARGIN_SE,
+            name: str | None = None, quiet: bool = False, threads: int | None = 1) -> CoPruneResult:
     """Co-prune a torch model for one or more architectures, scored by the simulator.
 
     Parameters
@@ -411,7 +440,9 @@ def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, c
         modules are the prunable layers.
     evaluate : callable
         ``evaluate(model)`` on validation data -> accuracy in [0, 1], or
-        ``{"accuracy": a, "loss": l}`` (the loss ranks layer sensitivity finely).
+        ``{"accuracy": a, "loss": l, "correct": per-sample booleans}`` (the
+        loss ranks layer sensitivity finely; ``correct`` enables the paired
+        budget margin).
     arch : ArchSpec, str, or a list of them
         Several archs co-design the hardware: the result ranks them.
     example_input : torch.Tensor or tuple/dict
@@ -426,6 +457,11 @@ def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, c
     max_accuracy_drop : float
         Budget in percentage points of validation accuracy below the dense
         model fine-tuned with the same budget (default 1).
+    margin_se : float
+        A candidate must clear the budget by this many standard errors of its
+        paired validation difference to the dense model (default 1; 0 = plain
+        comparison); needs ``"correct"`` from ``evaluate`` (see
+        :mod:`accelsim.codesign.budget`).
     target_energy_pj, target_latency_cycles : float, optional
         Instead of the accuracy budget: the most accurate plan whose simulated
         energy (pJ) or cycles meet the target (the magnitude baseline still
@@ -455,7 +491,7 @@ def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, c
                 example_input=example_input, calibration_input=calibration_input, test=test)
     kwargs = dict(max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                   target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
-                  refine_steps=refine_steps, quiet=quiet)
+                  refine_steps=refine_steps, margin_se=margin_se, quiet=quiet)
     if threads is None:
         return run_search(task, arch, **kwargs)
     with deterministic_torch(threads):

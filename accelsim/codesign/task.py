@@ -15,46 +15,64 @@ import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from accelsim.errors import AccelsimInputError, Problem
 
 __all__ = ["Task", "Metrics", "read_metrics"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Metrics:
-    """Validation metrics of one model: ``accuracy`` in [0, 1], ``loss`` (lower is better) or None."""
+    """Metrics of one model: ``accuracy`` in [0, 1], ``loss`` (lower is better) or None, and
+    ``correct``, per-sample correctness (numpy bool array) or None."""
 
     accuracy: float
     loss: float | None = None
+    correct: object = None
 
 
 def read_metrics(value, where: str = "evaluate") -> Metrics:
     """Turn what an evaluate function returned into :class:`Metrics`.
 
     Accepted: a number (the accuracy in [0, 1]) or a mapping with
-    ``"accuracy"`` and optionally ``"loss"``.
+    ``"accuracy"`` and optionally ``"loss"`` and ``"correct"`` (a 1-D sequence,
+    array or tensor of booleans, one per sample: it lets the budget compare
+    candidate and dense model sample by sample, see :mod:`accelsim.codesign.budget`).
 
     Raises
     ------
     AccelsimInputError
         Naming ``where``, for anything else (or an accuracy outside [0, 1]).
     """
-    loss = None
+    loss, correct = None, None
     if isinstance(value, Mapping):
         acc = value.get("accuracy")
         loss = value.get("loss")
+        correct = value.get("correct")
     else:
         acc = value
     ok_acc = (isinstance(acc, numbers.Real) and not isinstance(acc, bool) and math.isfinite(float(acc))
               and 0.0 <= float(acc) <= 1.0)
     ok_loss = loss is None or (isinstance(loss, numbers.Real) and not isinstance(loss, bool)
                                and math.isfinite(float(loss)))
+    flags = None
+    if correct is not None:
+        if hasattr(correct, "detach"):
+            correct = correct.detach().cpu().numpy()
+        flags = np.asarray(correct)
+        if flags.ndim != 1 or flags.dtype.kind not in "bui" or (flags.size and not np.isin(flags, (0, 1)).all()):
+            flags = None
+            ok_loss = False
+        else:
+            flags = flags.astype(bool)
     if not (ok_acc and ok_loss):
         raise AccelsimInputError(
             f"{where} returned an unusable result",
-            [Problem(where, _short(value), "an accuracy in [0, 1], or a mapping "
-                                           "{'accuracy': a in [0, 1], 'loss': finite number (optional)}")])
-    return Metrics(float(acc), None if loss is None else float(loss))
+            [Problem(where, _short(value), "an accuracy in [0, 1], or a mapping {'accuracy': a in [0, 1], "
+                                           "'loss': finite number (optional), 'correct': 1-D booleans, one "
+                                           "per sample (optional)}")])
+    return Metrics(float(acc), None if loss is None else float(loss), flags)
 
 
 def _short(value) -> str:

@@ -32,7 +32,7 @@ def plan_key(choices: dict) -> tuple:
     return tuple((m, c) for m, c in choices.items() if c != DENSE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trained:
     """One fine-tuned candidate.
 
@@ -46,6 +46,8 @@ class Trained:
         for the magnitude baseline the per-module reached sparsity as
         ``unstructured:<s>`` strings for information.
     val_accuracy, val_loss : float, float or None
+    val_correct : numpy.ndarray of bool or None
+        Per-sample validation correctness, when the evaluate function gives it.
     accuracy : float
         Held-out test accuracy (validation accuracy when the task has no test).
     sparsity : float
@@ -64,6 +66,7 @@ class Trained:
     choices: dict
     val_accuracy: float
     val_loss: float | None
+    val_correct: object
     accuracy: float
     sparsity: float
     module_sparsity: dict
@@ -131,7 +134,7 @@ class Trainer:
             zeros += z
             total += w.numel()
         trained = Trained(key=key, label=label, choices=dict(choices), val_accuracy=val.accuracy,
-                          val_loss=val.loss, accuracy=test, sparsity=zeros / total if total else 0.0,
+                          val_loss=val.loss, val_correct=val.correct, accuracy=test, sparsity=zeros / total if total else 0.0,
                           module_sparsity=per, workload=workload, train_seconds=time.monotonic() - t0)
         self._trained[key] = trained
         self._models[key] = model
