@@ -180,10 +180,13 @@ class _ArchRun:
         banned: dict = {}                              # (module, family) -> cost of the failed level
         spent = 0
         local_cache: dict = {}
+        references: dict = {}
         while spent < steps:
             choices = {m: current.trained.choices.get(m, DENSE) for m in ctx.modules}
             model = ctx.trainer.model(current.trained.key)
-            reference = ctx.metrics_of(current.trained)
+            if current.trained.key not in references:
+                references[current.trained.key] = ctx.trainer.sensitivity_metrics(model)
+            reference = references[current.trained.key]
             moves = []
             for mi, m in enumerate(ctx.modules):
                 now = _scalar(metric, self.table.module_cost(m, choices[m], fmt), norm)

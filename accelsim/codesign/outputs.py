@@ -87,6 +87,12 @@ def _arch_block(result, arch) -> dict:
     }
     block["accuracy_drop_pp"] = {k: 100.0 * (block["dense"]["accuracy"] - block[k]["accuracy"])
                                  for k in block if k not in ("dense", "ratios")}
+    block["magnitude_trials"] = []
+    for t in result.magnitude_trials:
+        m = result.measure(t, name)
+        block["magnitude_trials"].append({"plan": t.label, "accuracy": t.accuracy, "val_accuracy": t.val_accuracy,
+                                          "sparsity": t.sparsity, "energy_pj": m.energy_pj, "cycles": m.cycles,
+                                          "format": format_label(m.format)})
     block["path_length"] = outcome.path_length
     block["note"] = outcome.note
     block["reproduce"] = reproduce_command(name, best.measure.format)
@@ -136,6 +142,11 @@ def plan_dict(result) -> dict:
 
 
 # ----------------------------------------------------------------------------- plots
+def _arch_trials(plan: dict, arch: str) -> list:
+    """The magnitude baseline's fine-tuned sparsities as measured on ``arch``."""
+    return plan["per_arch"][arch]["magnitude_trials"]
+
+
 _MARKERS = {"dense": "s", "magnitude_baseline": "v", "nm24_baseline": "^", "copruned": "*"}
 
 
@@ -159,6 +170,10 @@ def pareto_png(result, plan: dict) -> bytes:
             all_pts += pts
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, color=colour, alpha=0.5,
                        label=f"{arch}: candidates")
+            trials = [(t[metric] * scale, 100 * t["accuracy"]) for t in _arch_trials(plan, arch)]
+            all_pts += trials
+            ax.scatter([p[0] for p in trials], [p[1] for p in trials], s=14, marker="v", facecolors="none",
+                       edgecolors=colour, alpha=0.6, label=f"{arch}: magnitude trials")
             block = plan["per_arch"][arch]
             for key, marker in _MARKERS.items():
                 row = block[key]
@@ -265,11 +280,17 @@ def _sections(result, plan):
         sections.append((f"{name}", (_SUMMARY_HEAD, _summary_rows(block)), notes))
         sections.append((f"{name}: co-pruned layers", (_LAYER_HEAD, _layer_rows(block["copruned"]["layers"])), []))
     cand_rows = [[c["step"], c["arch"], c["phase"], c["plan"], c["format"], f"{100 * c['val_accuracy']:.2f}%",
+                  f"{c['val_drop_pp']:+.2f} ± {c['val_drop_se_pp']:.2f}",
                   f"{100 * c['accuracy']:.2f}%", f"{c['energy_pj'] / 1e6:.3f}", f"{c['cycles']:,}",
                   "yes" if c["feasible"] else "no"] for c in plan["candidates"]]
     sections.append(("Every fine-tuned candidate", (["step", "arch", "phase", "plan", "format", "val acc.",
-                                                    "test acc.", "energy (uJ)", "cycles", "within budget"],
-                                                   cand_rows), []))
+                                                    "val drop (pp) ± s.e.", "test acc.", "energy (uJ)", "cycles",
+                                                    "within budget"], cand_rows), []))
+    mag_rows = [[t["plan"], f"{100 * t['sparsity']:.1f}%", f"{100 * t['val_accuracy']:.2f}%",
+                 f"{t['val_drop_pp']:+.2f} ± {t['val_drop_se_pp']:.2f}", f"{100 * t['accuracy']:.2f}%",
+                 "yes" if t["within_budget"] else "no"] for t in plan["magnitude_trials"]]
+    sections.append(("Magnitude baseline search", (["trial", "sparsity", "val acc.", "val drop (pp) ± s.e.",
+                                                   "test acc.", "within budget"], mag_rows), []))
     return sections
 
 

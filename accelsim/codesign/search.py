@@ -32,9 +32,9 @@ from accelsim.codesign.baselines import MAGNITUDE_GRID, run_baselines
 from accelsim.codesign.budget import DEFAULT_MARGIN_SE, AccuracyBudget
 from accelsim.codesign.candidates import DENSE, LayerInfo, layer_candidates, supports_weight_sparsity
 from accelsim.codesign.costs import CostTable
-from accelsim.codesign.measure import OBJECTIVES, format_label
+from accelsim.codesign.measure import OBJECTIVES
 from accelsim.codesign.progress import SearchProgress
-from accelsim.codesign.task import Metrics, Task, read_metrics
+from accelsim.codesign.task import Metrics, Task
 from accelsim.codesign.trainer import Trainer
 from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
 
@@ -288,8 +288,10 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
             problems.add(field, getattr(task, field), "a function model -> accuracy or {'accuracy', 'loss'}")
     if task.finetune is not None and not callable(task.finetune):
         problems.add("finetune", task.finetune, "a function model -> None that trains the model in place, or None")
-    if task.test is not None and not callable(task.test):
-        problems.add("test", task.test, "a function model -> accuracy, or None")
+    for field in ("test", "sensitivity"):
+        if getattr(task, field) is not None and not callable(getattr(task, field)):
+            problems.add(field, getattr(task, field), "a function model -> accuracy or {'accuracy', 'loss'}, "
+                                                      "or None")
     archs = _load_archs(arch, problems, names["arch"])
     problems.raise_if_any("invalid co-pruning arguments")
 
@@ -354,7 +356,7 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
 
     # 4. one-shot sensitivity of every (module, candidate) any arch offers
     reference_model = copy.deepcopy(task.model)
-    reference_metrics = read_metrics(task.evaluate(reference_model), "evaluate")
+    reference_metrics = trainer.sensitivity_metrics(reference_model)
     if reference_metrics.loss is not None:
         ctx.damage_eps = 1e-3 * max(1.0, abs(reference_metrics.loss))
     wanted = sorted({(m, c) for a in archs for m in modules for c in candidates[a.name][m] if c != DENSE},
@@ -427,7 +429,8 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
                          simulations=simulations)
 
 
-def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, calibration_input=None,
+def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, sensitivity=None,
+            calibration_input=None,
             max_accuracy_drop=1.0, target_energy_pj=None, target_latency_cycles=None, objective: str = "energy",
             seed: int = 0, refine_steps: int = DEFAULT_REFINE_STEPS, margin_se: float = DEFAULT_MARGIN_SE,
             name: str | None = None, quiet: bool = False, threads: int | None = 1) -> CoPruneResult:
@@ -452,6 +455,11 @@ def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, c
         are parametrisations that an ordinary loop keeps fixed). None: one-shot.
     test : callable, optional
         Held-out accuracy, reported only.
+    sensitivity : callable, optional
+        Same convention as ``evaluate``, on data other than the validation set
+        (part of the training set, say): it ranks the one-shot damage of the
+        candidates, so that the validation set only accepts or rejects
+        fine-tuned plans. Default: ``evaluate``.
     calibration_input : optional
         Batch on which activation densities are measured (default ``example_input``).
     max_accuracy_drop : float
@@ -488,7 +496,8 @@ def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, c
         ``target_latency_cycles``).
     """
     task = Task(name=name or type(model).__name__, model=model, finetune=finetune, evaluate=evaluate,
-                example_input=example_input, calibration_input=calibration_input, test=test)
+                example_input=example_input, calibration_input=calibration_input, test=test,
+                sensitivity=sensitivity)
     kwargs = dict(max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                   target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
                   refine_steps=refine_steps, margin_se=margin_se, quiet=quiet)

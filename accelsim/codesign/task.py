@@ -107,6 +107,13 @@ class Task:
         measured (default: ``example_input``).
     test : callable or None
         ``test(model)`` on held-out data, same return convention; reported only.
+    sensitivity : callable or None
+        ``sensitivity(model)``, same return convention, on data *other* than the
+        validation set (e.g. part of the training set): it ranks the one-shot
+        damage of every candidate, which steers the path and the refinement.
+        Kept apart from ``evaluate``, the validation set only accepts or rejects
+        fine-tuned candidates, so the choice among patterns cannot fit its
+        noise. ``None`` uses ``evaluate``.
     description : str
     finetune_budget : str
         Human-readable fine-tuning budget, for the report.
@@ -119,5 +126,6 @@ class Task:
     example_input: object
     calibration_input: object = None
     test: object = None
+    sensitivity: object = None
     description: str = ""
     finetune_budget: str = ""

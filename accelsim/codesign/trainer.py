@@ -160,11 +160,17 @@ class Trainer:
         return self._measures[key]
 
     # ------------------------------------------------------------------ sensitivity
-    def one_shot_damage(self, model, module: str, mask: np.ndarray, reference) -> float:
-        """Validation damage of pruning ``module`` of ``model`` with ``mask`` alone, without fine-tuning.
+    def sensitivity_metrics(self, model):
+        """Metrics of ``model`` under the task's sensitivity function (``evaluate`` if it has none)."""
+        fn, where = ((self.task.sensitivity, "sensitivity") if self.task.sensitivity is not None
+                     else (self.task.evaluate, "evaluate"))
+        return read_metrics(fn(model), where)
 
-        ``reference`` is the :class:`~accelsim.codesign.task.Metrics` of ``model``;
-        damage is the loss increase when the evaluate function gives a loss,
+    def one_shot_damage(self, model, module: str, mask: np.ndarray, reference) -> float:
+        """Damage of pruning ``module`` of ``model`` with ``mask`` alone, without fine-tuning.
+
+        Measured with :meth:`sensitivity_metrics`; ``reference`` is that of
+        ``model`` itself. Damage is the loss increase when a loss is given,
         otherwise the accuracy decrease. ``model`` is restored afterwards.
         """
         mod = dict(model.named_modules())[module]
@@ -173,7 +179,7 @@ class Trainer:
         try:
             with torch.no_grad():
                 mod.weight.copy_(torch.where(t, saved, torch.zeros((), dtype=saved.dtype)))
-            m = read_metrics(self.task.evaluate(model), "evaluate")
+            m = self.sensitivity_metrics(model)
         finally:
             with torch.no_grad():
                 mod.weight.copy_(saved)

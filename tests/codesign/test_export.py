@@ -1,7 +1,5 @@
 """The safetensors file of a pruned model: workload YAML in the metadata, weights by layer name."""
 
-import json
-
 import numpy as np
 import pytest
 import torch
