@@ -12,7 +12,10 @@ where, over the ``n`` validation samples, ``b`` are those the dense model gets
 right and the candidate wrong, ``c`` the other way round (the two models are
 scored on the same samples, so this paired standard error is much smaller
 than that of two independent accuracies), and ``Z`` is ``margin_se``
-(default 1; 0 is the plain comparison ``accuracy >= dense - D``). The paired
+(default 2; 0 is the plain comparison ``accuracy >= dense - D``). Two standard
+errors is about the largest validation luck to expect among the dozen or so
+candidates a search fine-tunes per arch (the expected maximum of k standard
+normal draws is about ``sqrt(2 ln k)``, 2.2 for k = 12). The paired
 rule needs per-sample correctness (``"correct"`` in what the evaluate
 function returns); without it the plain comparison is used.
 """
@@ -27,7 +30,7 @@ import numpy as np
 __all__ = ["BudgetCheck", "AccuracyBudget", "DEFAULT_MARGIN_SE"]
 
 #: Standard errors of the paired validation difference a candidate must clear.
-DEFAULT_MARGIN_SE = 1.0
+DEFAULT_MARGIN_SE = 2.0
 
 
 @dataclass(frozen=True)

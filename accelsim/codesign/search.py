@@ -399,20 +399,17 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
     trainer.release({o.best.trained.key for o in outcomes.values() if o.best is not None})
 
     # 7. ranking of the archs by their co-pruned result
-    def rank_key(name):
-        best = outcomes[name].best
-        if best is None:
-            return (1, 0.0, 0.0, name)
-        if target is not None:
-            return (0, -best.trained.val_accuracy, best.measure.objective(objective), name)
-        return (0, best.measure.objective(objective), -best.trained.val_accuracy, name)
-    ranking = sorted(outcomes, key=rank_key)
-    if outcomes[ranking[0]].best is None:
-        # no arch met the target with any plan fine-tuned: keep the dense model as the (infeasible) answer
-        for name, outcome in outcomes.items():
+    for name, outcome in outcomes.items():
+        if outcome.best is None:      # nothing met the target: report the cheapest plan tried, flagged
             outcome.best = min(outcome.evaluated, key=lambda ev: (ev.measure.objective(objective), ev.step))
             outcome.note = (outcome.note + "; " if outcome.note else "") + "no fine-tuned plan met the target"
-        ranking = sorted(outcomes, key=lambda n: (outcomes[n].best.measure.objective(objective), n))
+
+    def rank_key(name):
+        best = outcomes[name].best
+        if target is not None:
+            return (not best.feasible, -best.trained.val_accuracy, best.measure.objective(objective), name)
+        return (not best.feasible, best.measure.objective(objective), -best.trained.val_accuracy, name)
+    ranking = sorted(outcomes, key=rank_key)
 
     settings = {"max_accuracy_drop_pp": float(max_accuracy_drop), "objective": objective, "seed": int(seed),
                 "refine_steps": int(refine_steps), "margin_se": float(margin_se),
@@ -467,7 +464,7 @@ def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, s
         model fine-tuned with the same budget (default 1).
     margin_se : float
         A candidate must clear the budget by this many standard errors of its
-        paired validation difference to the dense model (default 1; 0 = plain
+        paired validation difference to the dense model (default 2; 0 = plain
         comparison); needs ``"correct"`` from ``evaluate`` (see
         :mod:`accelsim.codesign.budget`).
     target_energy_pj, target_latency_cycles : float, optional

@@ -100,6 +100,7 @@ class Trainer:
         self.objective = objective
         self._trained: dict[tuple, Trained] = {}
         self._models: dict[tuple, object] = {}
+        self._masks: dict[tuple, dict] = {}
         self._measures: dict[tuple, object] = {}
         self.keep: set = set()
 
@@ -113,14 +114,8 @@ class Trainer:
         if key in self._trained:
             return self._trained[key]
         t0 = time.monotonic()
-        model = copy.deepcopy(self.task.model)
-        if masks:
-            apply_masks(model, masks)
-        if self.task.finetune is not None:
-            torch.manual_seed(self.seed)
-            self.task.finetune(model)
-        bake_masks(model)
-        model.eval()
+        model = self._fit(masks)
+        self._masks[key] = {m: (np.packbits(np.asarray(v, dtype=bool)), np.shape(v)) for m, v in masks.items()}
         val = read_metrics(self.task.evaluate(model), "evaluate")
         test = read_metrics(self.task.test(model), "test").accuracy if self.task.test is not None else val.accuracy
         workload = trace_model(model, self.task.example_input, self.task.calibration_input,
@@ -140,12 +135,31 @@ class Trainer:
         self._models[key] = model
         return trained
 
+    def _fit(self, masks: dict):
+        model = copy.deepcopy(self.task.model)
+        if masks:
+            apply_masks(model, masks)
+        if self.task.finetune is not None:
+            torch.manual_seed(self.seed)
+            self.task.finetune(model)
+        bake_masks(model)
+        model.eval()
+        return model
+
     def model(self, key):
-        """The fine-tuned model of ``key`` (kept while the key is in :attr:`keep` or not yet released)."""
+        """The fine-tuned model of ``key``.
+
+        A model released to save memory is fine-tuned again from its stored
+        masks (deterministic: the same weights).
+        """
+        if key not in self._models:
+            masks = {m: np.unpackbits(bits, count=int(np.prod(shape))).astype(bool).reshape(shape)
+                     for m, (bits, shape) in self._masks[key].items()}
+            self._models[key] = self._fit(masks)
         return self._models[key]
 
     def release(self, keep) -> None:
-        """Forget the fine-tuned models except those of ``keep`` (and :attr:`keep`); metrics stay."""
+        """Forget the fine-tuned models except those of ``keep`` (and :attr:`keep`); metrics and masks stay."""
         wanted = set(keep) | self.keep
         for key in list(self._models):
             if key not in wanted:
@@ -175,7 +189,7 @@ class Trainer:
         """
         mod = dict(model.named_modules())[module]
         saved = mod.weight.detach().clone()
-        t = torch.from_numpy(np.ascontiguousarray(mask, dtype=bool))
+        t = torch.from_numpy(np.ascontiguousarray(mask, dtype=bool)).to(saved.device)
         try:
             with torch.no_grad():
                 mod.weight.copy_(torch.where(t, saved, torch.zeros((), dtype=saved.dtype)))

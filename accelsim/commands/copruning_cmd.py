@@ -31,7 +31,7 @@ def add_arguments(p) -> None:
                         help="instead: the most accurate plan with simulated latency <= L cycles")
     p.add_argument("--margin-se", type=float, default=None, metavar="Z",
                    help="a candidate must clear the accuracy budget by Z standard errors of its paired "
-                        "validation difference to the dense model (default 1; 0: plain comparison)")
+                        "validation difference to the dense model (default 2; 0: plain comparison)")
     p.add_argument("--objective", default="energy", metavar="OBJ",
                    help="what the search minimises: energy (default), latency or edp")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")

@@ -22,7 +22,7 @@ def _search(arch, **kw):
     return run_search(tiny_task(), arch, quiet=True, **kw)
 
 
-def _within(result, trained, drop_pp, z=1.0):
+def _within(result, trained, drop_pp, z=2.0):
     """The paired budget rule, computed here from the per-sample correctness."""
     d, c = result.dense.val_correct, trained.val_correct
     n = len(d)
@@ -170,3 +170,14 @@ def test_bad_settings_are_listed_together():
 def test_layer_info_output_layer_gets_no_channel_pruning():
     info = LayerInfo("fc", "linear", (10, 128), is_output=True)
     assert not [c for c in layer_candidates(load_arch("unstructured-os-32x32"), info) if c.startswith("channel")]
+
+
+def test_released_model_is_fine_tuned_again_identically():
+    r = _search("block4x4-ws-32x32", refine_steps=0)
+    key = r.best().trained.key
+    before = {k: v.clone() for k, v in r.model().state_dict().items()}
+    assert key not in r.trainer.keep                 # a searched plan, not the dense model or a baseline
+    r.trainer.release(())
+    assert key not in r.trainer._models
+    after = r.model().state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
