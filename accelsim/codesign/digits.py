@@ -30,7 +30,7 @@ __all__ = ["DigitsCNN", "DigitsData", "load_digits_data", "digits_task", "train_
            "DEFAULT_PRETRAIN_EPOCHS", "DEFAULT_FINETUNE_EPOCHS"]
 
 DEFAULT_PRETRAIN_EPOCHS = 30
-DEFAULT_FINETUNE_EPOCHS = 8
+DEFAULT_FINETUNE_EPOCHS = 12
 _BATCH = 32
 _SENSITIVITY_SAMPLES = 449          # training images that rank one-shot damage (as many as validation)
 _PRETRAIN_LR = 2e-3

@@ -245,7 +245,7 @@ def _sections(result, plan):
     s = plan["settings"]
     margin = (f", cleared by {s['margin_se']:g} standard errors of the paired difference" if s["paired_budget"]
               and s["margin_se"] else "")
-    budget = (f"validation accuracy at most {s['max_accuracy_drop_pp']:g} percentage points below the dense model"
+    budget = (f"validation accuracy at most {s['max_accuracy_drop_pp']:g} pp (percentage points) below the dense model"
               f"{margin}"
               if s["target"] is None else
               f"{s['target']['metric']} at most {s['target']['value']:,.0f} {s['target']['unit']}, most accurate plan")

@@ -41,7 +41,7 @@ def add_arguments(p) -> None:
     p.add_argument("--pretrain-epochs", type=int, default=None, metavar="N",
                    help="epochs of dense pre-training of the task (default: the task's, 30 for digits)")
     p.add_argument("--finetune-epochs", type=int, default=None, metavar="N",
-                   help="fine-tuning budget of every candidate and baseline (default: the task's, 8 for digits)")
+                   help="fine-tuning budget of every candidate and baseline (default: the task's, 12 for digits)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
 
 
