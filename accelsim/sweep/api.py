@@ -163,7 +163,7 @@ def run_sweep(spec, out, *, resume: bool = False, workers: int | None = None, sc
     folder = Path(out)
     store, stored_keys = _open_store(folder, plan, resume)
     best = store.best()
-    store.close()        # reopened after the worker processes have forked
+    store.close()
     todo = [p for p in plan.points if p.key not in stored_keys]
     already = len(plan.points) - len(todo)
     spec = plan.spec
@@ -187,12 +187,15 @@ def run_sweep(spec, out, *, resume: bool = False, workers: int | None = None, sc
             executor = DaskExecutor(context, scheduler)
         else:
             executor = LocalExecutor(context, min(workers or default_workers(), len(todo)), prepare=todo)
+        start = time.monotonic()
         with executor:
             description = executor.description
             size = chunk_size or default_chunk_size(len(todo), max(1, executor.workers))
             progress = SweepProgress(len(todo), label_of, best=best, stream=stream, quiet=quiet)
+            # only this process writes the store: workers return records, this process commits them
+            # (a forked worker inherits the connection's file descriptor but never uses it, and leaves
+            # with os._exit, so it cannot touch the database or its locks)
             with ResultStore.open(folder) as writer:
-                start = time.monotonic()
 
                 def on_records(records):
                     nonlocal computed, errors
@@ -202,8 +205,8 @@ def run_sweep(spec, out, *, resume: bool = False, workers: int | None = None, sc
                     progress.update(records)
 
                 executor.run(chunked(todo, size), on_records)
-                elapsed = time.monotonic() - start
-            progress.finish()
+        elapsed = time.monotonic() - start
+        progress.finish()
     report_path = build_report(folder) if report else None
     return SweepRun(folder, len(plan.points), already, computed, errors, elapsed, description, report_path)
 

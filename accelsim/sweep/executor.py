@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -91,15 +92,6 @@ class LocalExecutor:
         return "1 local process" if self.workers == 1 else f"{self.workers} local worker processes"
 
     def __enter__(self):
-        runner = runner_for(self.context)
-        if self.workers == 1:
-            return self
-        methods = multiprocessing.get_all_start_methods()
-        method = "fork" if "fork" in methods else "spawn"
-        if method == "fork":
-            runner.prepare(self._prepare)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
-                                         initializer=_init_worker, initargs=(os.getpid(),))
         return self
 
     def __exit__(self, kind, value, tb):
@@ -109,14 +101,30 @@ class LocalExecutor:
         return False
 
     def run(self, chunks, on_records) -> None:
-        """Run every chunk; call ``on_records(records)`` in this process as each chunk finishes."""
-        if self._pool is None:
-            runner = runner_for(self.context)
-            for chunk in chunks:
+        """Run every chunk; call ``on_records(records)`` in this process as each chunk finishes.
+
+        With several workers and ``fork``, this process first prepares the
+        workloads and runs the first point itself (loading the simulator's
+        compiled kernels), so the forked workers start warm.
+        """
+        runner = runner_for(self.context)
+        source = iter(chunks)
+        if self.workers == 1:
+            for chunk in source:
                 on_records(runner.run_chunk(chunk))
             return
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        if method == "fork":
+            runner.prepare(self._prepare)
+            first = next(source, None)
+            if first is None:
+                return
+            on_records(runner.run_chunk(first[:1]))
+            if len(first) > 1:
+                source = itertools.chain([first[1:]], source)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
+                                         initializer=_init_worker, initargs=(os.getpid(),))
         window = 2 * self.workers
-        source = iter(chunks)
         pending = set()
 
         def fill():

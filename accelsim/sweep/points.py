@@ -106,21 +106,23 @@ def _plain(value):
     return value
 
 
-def arch_identity(arch) -> dict:
+def arch_identity(arch, table=None) -> dict:
     """What of an architecture enters a point's key: every modelled field, and its energy prices.
 
     The name, description and source file are left out (they change no
     result). The energy table enters through the per-event prices it gives
     this architecture (:func:`accelsim.energy.per_event_energies_pj`), so a
     table file edited on disk changes the key; finding the prices also
-    checks that the table exists and is valid.
+    checks that the table exists and is valid. ``table`` (an
+    :class:`~accelsim.energy.EnergyTable`) is used instead of loading
+    ``arch.energy_table``.
     """
     from accelsim.energy import per_event_energies_pj
 
     data = _plain(dataclasses.asdict(arch))
     for name in ("name", "description", "source"):
         data.pop(name, None)
-    data["energy_prices_pj"] = dict(sorted(per_event_energies_pj(arch).items()))
+    data["energy_prices_pj"] = dict(sorted(per_event_energies_pj(arch, table).items()))
     return data
 
 

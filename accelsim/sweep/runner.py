@@ -79,7 +79,20 @@ class PointRunner:
         self._base = json.loads(context.base_arch_json)
         self._workloads: dict = {}
         self._identities: dict = {}
+        self._tables: dict = {}
         self._lock = threading.Lock()
+
+    def _energy_table(self, arch):
+        """The arch's energy table, loaded once per process (the same rule as ``simulate``: a relative
+        path that does not exist from here is looked up beside the architecture file)."""
+        key = (arch.energy_table, arch.source)
+        table = self._tables.get(key)
+        if table is None:
+            from accelsim.energy import load_energy_table
+            from accelsim.energy.model import _arch_table
+
+            table = self._tables[key] = load_energy_table(_arch_table(arch))
+        return table
 
     def _check_workload_file(self, index: int) -> None:
         from accelsim.workload.bundled import resolve_bundled_name
@@ -88,9 +101,9 @@ class PointRunner:
         if index in self._identities:
             return
         ref = self.context.workloads[index]
-        path = resolve_bundled_name(ref.source) if "/" not in ref.source else Path(ref.source)
-        if path is None or not Path(path).is_file():
-            path = Path(ref.source)
+        path = resolve_bundled_name(ref.source) if ref.bundled else Path(ref.source)
+        if path is None:
+            raise AccelsimInputError(f"workload {ref.label!r} is not bundled with the accelsim installed here")
         try:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         except OSError as exc:
@@ -139,7 +152,11 @@ class PointRunner:
         start = time.perf_counter()
         data, arch = build_arch(self._base, ctx.base_arch_source, ctx.param_paths, point.values,
                                 point.dataflow)
-        sha = hashlib.sha256(canonical_json(arch_identity(arch)).encode()).hexdigest()
+        try:
+            table = self._energy_table(arch)
+        except AccelsimInputError as exc:
+            raise AccelsimInputError(f"design point {point.index}: {exc}") from None
+        sha = hashlib.sha256(canonical_json(arch_identity(arch, table)).encode()).hexdigest()
         key = point_key(ctx.version, ctx.workloads[point.workload].identity(), point.prune, point.seed,
                         arch.dataflow, point.format, sha)
         if key != point.key:
@@ -153,7 +170,8 @@ class PointRunner:
         try:
             workload = self.workload(point.workload, point.prune, point.seed)
             result = simulate(workload, arch, dataflow=point.dataflow,
-                              format=None if point.format == "native" else point.format, seed=point.seed)
+                              format=None if point.format == "native" else point.format, seed=point.seed,
+                              energy_table=table)
             record["outputs"] = _outputs(result, arch)
             record["status"] = "ok"
         except AccelsimInputError as exc:

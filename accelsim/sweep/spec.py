@@ -82,6 +82,8 @@ class WorkloadRef:
     sha256 : str
         SHA-256 of the workload file; part of every point's key, and checked
         again wherever the workload is loaded (a cluster worker included).
+    bundled : bool
+        ``source`` is the name of a bundled workload.
     """
 
     label: str
@@ -89,6 +91,7 @@ class WorkloadRef:
     tokens: int = 128
     batch: int = 1
     sha256: str = ""
+    bundled: bool = False
 
     def identity(self) -> dict:
         """What enters a point's key."""
@@ -238,7 +241,7 @@ def _parse_workloads(raw, base, problems) -> tuple:
         looks_like_path = "/" in text or Path(text).suffix.lower() in WORKLOAD_SUFFIXES
         bundled = None if looks_like_path else resolve_bundled_name(text)
         if bundled is not None:
-            refs.append(WorkloadRef(text, text, tokens, batch, _sha256_file(bundled)))
+            refs.append(WorkloadRef(text, text, tokens, batch, _sha256_file(bundled), bundled=True))
             continue
         path = _resolve_path(text, base)
         if not path.is_file():
