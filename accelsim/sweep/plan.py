@@ -81,18 +81,22 @@ class _Variant:
 
 
 class _Problems:
-    """Problems grouped by (field, value, allowed), counted, with the first architecture showing each."""
+    """Problems grouped by (field, allowed), counted, with the values seen and the first architecture."""
 
     def __init__(self):
         self.groups: dict = {}
         self.order: list = []
+        self.tried = 0      # architectures built (assignment x dataflow)
 
     def add(self, field: str, value, allowed: str, where: str) -> None:
-        key = (field, repr(value), allowed)
+        key = (field, allowed)
         if key not in self.groups:
-            self.groups[key] = [0, where, value]
+            self.groups[key] = [0, where, []]
             self.order.append(key)
-        self.groups[key][0] += 1
+        group = self.groups[key]
+        group[0] += 1
+        if len(group[2]) < 6 and not any(v == value and type(v) is type(value) for v in group[2]):
+            group[2].append(value)
 
     def __bool__(self):
         return bool(self.order)
@@ -100,10 +104,13 @@ class _Problems:
     def problems(self, total: int) -> list[Problem]:
         out = []
         for key in self.order[:MAX_PROBLEMS_SHOWN]:
-            count, where, value = self.groups[key]
-            field, _, allowed = key
-            share = f"; in {count} of {total} architectures, first: {where}" if where else ""
-            out.append(Problem(field, value, allowed + share))
+            count, where, values = self.groups[key]
+            field, allowed = key
+            others = ""
+            if len(values) > 1:
+                others = "; other values: " + ", ".join(repr(v) for v in values[1:5]) + (", ..." if len(values) > 5 else "")
+            share = f"; in {count} of {total} architectures{others}, first: {where}" if where else ""
+            out.append(Problem(field, values[0], allowed + share))
         if len(self.order) > MAX_PROBLEMS_SHOWN:
             out.append(Problem("(more)", len(self.order) - MAX_PROBLEMS_SHOWN, "the same fixes (distinct problems "
                                                                                "not shown)"))
@@ -132,6 +139,7 @@ def _variants_of(spec, values, base, problems, where):
     """The validated, constraint-passing architectures of one assignment (one per dataflow)."""
     out, rejected = [], 0
     for dataflow in (spec.dataflows or (None,)):
+        problems.tried += 1
         try:
             data, arch = build_arch(base, spec.base_arch_source, [p.path for p in spec.parameters], values,
                                     dataflow)
@@ -255,7 +263,7 @@ def plan_sweep(spec) -> SweepPlan:
     variants, rejected, drawn = _collect_variants(spec, problems)
     if problems:
         raise AccelsimInputError(f"invalid sweep {spec.name!r}: some design points are not valid "
-                                 "architectures (no point was run)", problems.problems(drawn))
+                                 "architectures (no point was run)", problems.problems(problems.tried))
     points, seen, skipped = [], set(), Counter()
     duplicates = 0
     for wi, workload in enumerate(spec.workloads):
