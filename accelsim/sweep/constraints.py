@@ -102,10 +102,14 @@ def _check(node, text: str) -> None:
         for e in node.elts:
             _check(e, text)
     elif isinstance(node, ast.Name):
-        pass
+        if node.id.startswith("_"):
+            raise ConstraintError(f"no name starts with '_' ({node.id!r})")
     elif isinstance(node, ast.Attribute):
-        if _dotted(node) is None:
+        path = _dotted(node)
+        if path is None:
             raise ConstraintError("only dotted field paths such as array.rows may use '.'")
+        if any(part.startswith("_") for part in path.split(".")):
+            raise ConstraintError(f"no field name starts with '_' ({path!r})")
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
             raise ConstraintError("the only functions are " + ", ".join(sorted(_FUNCTIONS)))

@@ -8,8 +8,9 @@ values it takes:
   (``{choices: {dense: {sparsity: dense}, nm24: {sparsity: nm, n: 2, m: 4}}}``);
   a mapping value replaces the whole section at that path;
 * a numeric range ``{min: 64, max: 1024}`` with optional ``log: true``,
-  ``integer: true`` and either ``step: S`` (the values ``min, min+S, ...``) or
-  ``num: K`` (K values from ``min`` to ``max``, evenly or log spaced). A range
+  ``integer: true`` and either ``step: S`` (the values ``min, min+S, ...``,
+  integers when ``min``, ``max`` and ``step`` are) or ``num: K`` (K values
+  from ``min`` to ``max``, evenly or log spaced). A range
   with ``step`` or ``num`` is finite (a grid may use it); one without is
   continuous (random and Latin-hypercube sampling only).
 
@@ -153,6 +154,8 @@ def _expand_range(path, lo, hi, step, num, log, integer, problems, where):
             problems.add(f"{where}.step", step, f"a step giving at most 100000 values (this gives {count})")
             return None
         values = [lo + i * step for i in range(count)]
+        if _is_int(lo) and _is_int(hi) and _is_int(step):
+            integer = True          # min, max and step all integers: the values are integers
     else:
         if not _is_int(num) or num < 1 or num > 100_000:
             problems.add(f"{where}.num", num, "an integer from 1 to 100000")
