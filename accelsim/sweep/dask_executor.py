@@ -117,28 +117,29 @@ class DaskExecutor:
         client = self._client
         source = iter(chunks)
         window = 2 * self.workers
-        futures = as_completed()
         outstanding = set()
 
-        def submit_next() -> bool:
+        def submit_next():
             chunk = next(source, None)
             if chunk is None:
-                return False
+                return None
             future = client.submit(run_chunk, self.context, chunk, pure=False)
             outstanding.add(future)
-            futures.add(future)
-            return True
+            return future
 
-        for _ in range(window):
-            if not submit_next():
-                break
+        first = [f for f in (submit_next() for _ in range(window)) if f is not None]
+        if not first:
+            return
+        futures = as_completed(first, loop=client.loop)       # this client, not a default one
         try:
             for future in futures:
                 records = future.result()
                 outstanding.discard(future)
                 future.release()
                 on_records(records)
-                submit_next()
+                following = submit_next()
+                if following is not None:
+                    futures.add(following)
         except BaseException:
             client.cancel(list(outstanding))
             raise
