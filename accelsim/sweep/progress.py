@@ -53,6 +53,7 @@ class SweepProgress:
         self._last_draw = 0.0
         self._next_log = 0
         self._last_log_time = self.start
+        self._logged_done = -1
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
 
     def update(self, records) -> None:
@@ -93,7 +94,10 @@ class SweepProgress:
             self.stream.flush()
             return
         step = max(1, self.total // 10)
+        if final and self._logged_done == self.done:
+            return
         if final or self.done >= self._next_log or now - self._last_log_time >= 30:
+            self._logged_done = self.done
             self._next_log = (self.done // step + 1) * step
             self._last_log_time = now
             self.stream.write(self.line() + "\n")

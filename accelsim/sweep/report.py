@@ -19,7 +19,7 @@ from accelsim.errors import AccelsimInputError
 from accelsim.fileio import atomic_output_dir, atomic_write_bytes, atomic_write_json, atomic_write_text
 from accelsim.sweep.pareto import pareto_mask
 from accelsim.sweep.plots import pareto_plot, sensitivity_plot
-from accelsim.sweep.results import records_frame
+from accelsim.sweep.results import param_columns, records_frame
 
 __all__ = ["build_report", "pareto_table", "REPORT_DIR", "REPORT_FILES"]
 
@@ -85,7 +85,7 @@ def pareto_table(frame, objectives):
 
 
 def _point_columns(meta):
-    return ["prune", "dataflow", "format", *meta.get("param_paths", [])]
+    return ["prune", "dataflow", "format", *param_columns(meta)]
 
 
 _RESULT_HEADERS = [("energy (uJ)", "energy_pj", "uj"), ("latency (ms)", "latency_s", "ms"),
@@ -135,13 +135,9 @@ def _best_rows(ok):
 def _sensitivity_columns(ok, meta):
     """Swept parameters, then dataflow/format/prune when they take several values: (column, numeric)."""
     out = []
-    space = {p["path"]: p for p in (meta.get("spec") or {}).get("space", [])}
-    for path in meta.get("param_paths", []):
+    for path in param_columns(meta):
         values = ok[path].tolist()
-        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-        if "choices" in space.get(path, {}) and len(space[path]["choices"]) <= 12 and not numeric:
-            numeric = False
-        out.append((path, numeric))
+        out.append((path, all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)))
     for column in ("dataflow", "format", "prune"):
         if ok[column].nunique() > 1:
             out.append((column, False))

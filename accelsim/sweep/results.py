@@ -9,11 +9,16 @@ from accelsim.errors import AccelsimInputError
 from accelsim.sweep.space import value_label
 from accelsim.sweep.spec import OUTPUT_COLUMNS
 
-__all__ = ["records_frame", "load_results", "export_results", "INPUT_COLUMNS", "EXPORT_SUFFIXES"]
+__all__ = ["records_frame", "load_results", "export_results", "param_columns", "INPUT_COLUMNS", "EXPORT_SUFFIXES"]
 
 #: Columns describing a point's inputs, before its swept parameters.
 INPUT_COLUMNS = ("key", "index", "status", "workload", "prune", "seed", "dataflow", "format")
 EXPORT_SUFFIXES = (".csv", ".parquet")
+
+
+def param_columns(meta: dict) -> list[str]:
+    """Columns of the swept parameters (a swept ``dataflow`` field is the ``dataflow`` column itself)."""
+    return [p for p in meta.get("param_paths", []) if p not in INPUT_COLUMNS]
 
 
 def _param_labels(meta: dict) -> dict:
@@ -52,7 +57,7 @@ def records_frame(records, meta: dict):
     """
     import pandas as pd
 
-    paths = list(meta.get("param_paths", []))
+    paths = param_columns(meta)
     labels = _param_labels(meta)
     rows, extra_outputs = [], {}
     for r in records:
