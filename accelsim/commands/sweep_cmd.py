@@ -24,7 +24,8 @@ def add_arguments(p) -> None:
     p.add_argument("--scheduler", metavar="ADDR", help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
     p.add_argument("--chunk-size", type=int, default=None, metavar="N", help="points per task (default: automatic)")
     p.add_argument("--no-report", action="store_true", help="do not write DIR/report at the end")
-    p.add_argument("--check", action="store_true", help="validate the spec and every point, print the counts, run nothing")
+    p.add_argument("--check", action="store_true", help="validate the spec and every point (workloads loaded and pruned), print the counts, "
+                        "run nothing")
     p.add_argument("--export", metavar="FILE", help="write the stored points of the folder SPEC_OR_DIR to FILE "
                                                     "(.csv or .parquet)")
     p.add_argument("--report", dest="rebuild_report", action="store_true",
@@ -66,9 +67,9 @@ def run_sweep(args) -> int:
         return 0
     if args.check:
         _refuse_with(args, "--check", run_options[1:6])
-        from accelsim.sweep.plan import plan_sweep
+        from accelsim.sweep.api import check_sweep
 
-        plan = plan_sweep(args.path)
+        plan = check_sweep(args.path)
         s = plan.summary()
         skipped = sum(x["points"] for x in s["skipped"])
         print(f"sweep {plan.spec.name!r}: {s['points']:,} valid design points ({s['drawn']:,} assignments drawn, "

@@ -15,7 +15,7 @@ Only :mod:`accelsim.sweep.dask_executor` imports dask, and only when a
 scheduler address is given.
 """
 
-from accelsim.sweep.api import SweepRun, run_sweep, sweep
+from accelsim.sweep.api import SweepRun, check_sweep, run_sweep, sweep
 from accelsim.sweep.pareto import pareto_mask
 from accelsim.sweep.plan import SweepPlan, plan_sweep
 from accelsim.sweep.points import DesignPoint
@@ -24,7 +24,7 @@ from accelsim.sweep.results import export_results, load_results
 from accelsim.sweep.spec import EXAMPLE_SWEEP_YAML, SweepSpec, load_sweep_spec, sweep_spec_from_dict
 from accelsim.sweep.store import ResultStore
 
-__all__ = ["sweep", "run_sweep", "SweepRun", "load_sweep_spec", "sweep_spec_from_dict", "SweepSpec",
+__all__ = ["sweep", "run_sweep", "check_sweep", "SweepRun", "load_sweep_spec", "sweep_spec_from_dict", "SweepSpec",
            "plan_sweep", "SweepPlan", "DesignPoint", "ResultStore", "load_results", "export_results",
            "build_report", "pareto_mask", "EXAMPLE_SWEEP_YAML"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from accelsim.errors import AccelsimInputError, Problem
 
-__all__ = ["sweep", "run_sweep", "SweepRun", "check_workers"]
+__all__ = ["sweep", "run_sweep", "check_sweep", "SweepRun", "check_workers"]
 
 
 @dataclass(frozen=True)
@@ -71,16 +71,20 @@ def _meta(plan) -> dict:
 
 
 def _open_store(folder: Path, plan, resume: bool):
-    """Open (or create) the store; check it belongs to this sweep; return ``(store, stored keys)``."""
+    """Open (or create) the store and check it belongs to this sweep; return ``(store, stored keys)``.
+
+    The sweep's metadata is written by :func:`_initialise` once every point
+    has passed validation (a spec refused at that stage leaves an empty store,
+    which the corrected spec can use).
+    """
     from accelsim import __version__
     from accelsim.sweep.store import ResultStore
 
     store = ResultStore.open(folder, create=True)
     try:
         meta = store.meta()
-        sha = plan.spec.sha256()
         if meta.get("spec_sha256"):
-            if meta["spec_sha256"] != sha:
+            if meta["spec_sha256"] != plan.spec.sha256():
                 raise AccelsimInputError(
                     f"{str(folder)!r} holds another sweep ({meta.get('name')!r}, {store.count():,} points stored)",
                     hint="give a new --out folder for this spec (a store holds one sweep)")
@@ -93,13 +97,16 @@ def _open_store(folder: Path, plan, resume: bool):
                 raise AccelsimInputError(
                     f"{str(folder)!r} already holds {stored:,} of the {len(plan.points):,} points of this sweep",
                     hint="pass --resume to run the others, or give a new --out folder")
-        else:
-            store.initialise(_meta(plan))
         keys = store.keys()
     except BaseException:
         store.close()
         raise
     return store, keys
+
+
+def _initialise(store, plan) -> None:
+    if not store.meta().get("spec_sha256"):
+        store.initialise(_meta(plan))
 
 
 def run_sweep(spec, out, *, resume: bool = False, workers: int | None = None, scheduler: str | None = None,
@@ -141,11 +148,12 @@ def run_sweep(spec, out, *, resume: bool = False, workers: int | None = None, sc
         cannot be reached.
     """
     from accelsim.fileio import check_output_dir
-    from accelsim.sweep.executor import LocalExecutor, chunked, default_chunk_size, default_workers
+    from accelsim.sweep.executor import (LocalExecutor, chunked, default_chunk_size, default_workers,
+                                         inherits_parent_state)
     from accelsim.sweep.plan import assignment_label, plan_sweep
     from accelsim.sweep.progress import SweepProgress
     from accelsim.sweep.report import build_report
-    from accelsim.sweep.runner import SweepContext
+    from accelsim.sweep.runner import SweepContext, release_runners, runner_for
     from accelsim.sweep.store import STORE_NAME, ResultStore
 
     check_output_dir(out, "--out", recognise=(STORE_NAME,))
@@ -162,13 +170,21 @@ def run_sweep(spec, out, *, resume: bool = False, workers: int | None = None, sc
     plan = plan_sweep(spec)
     folder = Path(out)
     store, stored_keys = _open_store(folder, plan, resume)
-    best = store.best()
-    store.close()
-    todo = [p for p in plan.points if p.key not in stored_keys]
+    try:
+        todo = [p for p in plan.points if p.key not in stored_keys]
+        spec = plan.spec
+        context = SweepContext(spec.sha256(), _version(), spec.base_arch_json, spec.base_arch_source,
+                               tuple(p.path for p in spec.parameters), spec.workloads)
+        # every workload is loaded and pruned before any point runs (a scheme that cannot prune a workload
+        # is bad input); forked local workers inherit them, others prepare their own
+        runner_for(context).prepare(todo)
+        if scheduler is not None or not inherits_parent_state():
+            release_runners()
+        _initialise(store, plan)
+        best = store.best()
+    finally:
+        store.close()
     already = len(plan.points) - len(todo)
-    spec = plan.spec
-    context = SweepContext(spec.sha256(), _version(), spec.base_arch_json, spec.base_arch_source,
-                           tuple(p.path for p in spec.parameters), spec.workloads)
     points = plan.points
 
     def label_of(index: int) -> str:
@@ -209,6 +225,29 @@ def run_sweep(spec, out, *, resume: bool = False, workers: int | None = None, sc
         progress.finish()
     report_path = build_report(folder) if report else None
     return SweepRun(folder, len(plan.points), already, computed, errors, elapsed, description, report_path)
+
+
+def check_sweep(spec):
+    """Validate a sweep completely without running a point: plan it and prepare its workloads.
+
+    Returns
+    -------
+    SweepPlan
+
+    Raises
+    ------
+    AccelsimInputError
+        As :func:`run_sweep` would, before running anything.
+    """
+    from accelsim.sweep.plan import plan_sweep
+    from accelsim.sweep.runner import PointRunner, SweepContext
+
+    plan = plan_sweep(spec)
+    s = plan.spec
+    context = SweepContext(s.sha256(), _version(), s.base_arch_json, s.base_arch_source,
+                           tuple(p.path for p in s.parameters), s.workloads)
+    PointRunner(context).prepare(plan.points)
+    return plan
 
 
 def _version() -> str:

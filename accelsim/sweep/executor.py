@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from accelsim.sweep.runner import run_chunk, runner_for
 
-__all__ = ["LocalExecutor", "chunked", "default_workers", "default_chunk_size"]
+__all__ = ["LocalExecutor", "chunked", "default_workers", "default_chunk_size", "inherits_parent_state"]
 
 
 def default_workers() -> int:
@@ -35,6 +35,11 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
+
+
+def inherits_parent_state() -> bool:
+    """True where worker processes are forked (they inherit the parent's prepared workloads)."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def default_chunk_size(points: int, workers: int) -> int:
@@ -113,9 +118,9 @@ class LocalExecutor:
             for chunk in source:
                 on_records(runner.run_chunk(chunk))
             return
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        method = "fork" if inherits_parent_state() else "spawn"
         if method == "fork":
-            runner.prepare(self._prepare)
+            runner.prepare(self._prepare)       # already done by run_sweep: cached, costs nothing
             first = next(source, None)
             if first is None:
                 return

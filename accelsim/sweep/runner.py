@@ -16,9 +16,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from accelsim.errors import AccelsimInputError
+from accelsim.errors import AccelsimInputError, Problem
 
-__all__ = ["SweepContext", "PointRunner", "run_chunk", "runner_for", "point_inputs"]
+__all__ = ["SweepContext", "PointRunner", "run_chunk", "runner_for", "release_runners", "point_inputs"]
 
 
 @dataclass(frozen=True)
@@ -132,24 +132,42 @@ class PointRunner:
             return prepared
 
     def prepare(self, points) -> None:
-        """Load and prune every workload ``points`` need (before forking worker processes)."""
-        for combo in dict.fromkeys((p.workload, p.prune, p.seed) for p in points):
-            self.workload(*combo)
+        """Load and prune every workload ``points`` need, before any point runs.
+
+        Raises
+        ------
+        AccelsimInputError
+            Every (workload, prune scheme, seed) that cannot be loaded or
+            pruned, together (for example a block scheme whose block does not
+            tile a layer).
+        """
+        problems = []
+        for index, prune, seed in dict.fromkeys((p.workload, p.prune, p.seed) for p in points):
+            try:
+                self.workload(index, prune, seed)
+            except AccelsimInputError as exc:
+                ref = self.context.workloads[index]
+                detail = "; ".join(str(p) for p in exc.problems[:3]) or str(exc).splitlines()[0]
+                problems.append(Problem(f"prune {prune or 'none'} of workload {ref.label!r} (seed {seed})",
+                                        prune, f"a scheme this workload can be pruned with: {detail}"))
+        if problems:
+            raise AccelsimInputError("invalid sweep: some workloads cannot be prepared (no point was run)", problems)
 
     def run(self, point) -> dict:
         """Simulate one point; returns its record (``status`` ``ok`` or ``error``).
 
         A point whose inputs are refused by the simulator (an
-        :class:`~accelsim.errors.AccelsimInputError`) gets an ``error`` record
-        with the message: rerunning it would fail the same way. Any other
-        exception propagates and stops the sweep.
+        :class:`~accelsim.errors.AccelsimInputError` from ``simulate``) gets an
+        ``error`` record with the message: rerunning it would fail the same
+        way. Any other exception (a workload that cannot be prepared here
+        included) propagates and stops the sweep. ``elapsed_s`` is the time
+        of the ``simulate`` call.
         """
         from accelsim.sim import simulate
         from accelsim.sweep.points import arch_identity, build_arch, point_key
         from accelsim.sweep.spec import canonical_json
 
         ctx = self.context
-        start = time.perf_counter()
         data, arch = build_arch(self._base, ctx.base_arch_source, ctx.param_paths, point.values,
                                 point.dataflow)
         try:
@@ -167,8 +185,9 @@ class PointRunner:
                 f"planned with {ctx.version}): the worker's accelsim, architecture or energy-table files differ")
         record = {"key": point.key, "index": point.index, "inputs": point_inputs(ctx, point, data),
                   "outputs": None, "error": None}
+        workload = self.workload(point.workload, point.prune, point.seed)   # a failure here stops the sweep
+        start = time.perf_counter()
         try:
-            workload = self.workload(point.workload, point.prune, point.seed)
             result = simulate(workload, arch, dataflow=point.dataflow,
                               format=None if point.format == "native" else point.format, seed=point.seed,
                               energy_table=table)
@@ -197,6 +216,12 @@ def runner_for(context: SweepContext) -> PointRunner:
             _RUNNERS.clear()          # one sweep at a time: free the previous one's workloads
             runner = _RUNNERS[context.spec_sha256] = PointRunner(context)
         return runner
+
+
+def release_runners() -> None:
+    """Forget this process's runners and their prepared workloads."""
+    with _RUNNERS_LOCK:
+        _RUNNERS.clear()
 
 
 def run_chunk(context: SweepContext, points) -> list:

@@ -217,3 +217,28 @@ def test_the_report_command_rebuilds_a_missing_report(tmp_path):
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "out" / "report" / "report.html").read_text()
     assert "Pareto front" in html and "data:image/png;base64," in html
+
+
+def test_a_point_the_simulator_refuses_is_stored_as_an_error_and_not_rerun(tmp_path, monkeypatch):
+    """The refusal is provoked (no valid point makes simulate refuse today): its record, export and report."""
+    import accelsim.sim
+
+    real = accelsim.sim.simulate
+
+    def refuse_os(workload, arch, **kwargs):
+        if kwargs["dataflow"] == "os":
+            raise AccelsimInputError("refused for the test", [])
+        return real(workload, arch, **kwargs)
+
+    monkeypatch.setattr(accelsim.sim, "simulate", refuse_os)
+    small = spec(prune=["none"], space={"array.rows": [8, 16]})
+    outcome = run_sweep(small, tmp_path / "out", workers=1, quiet=True)
+    assert outcome.computed == 4 and outcome.errors == 2
+    frame = load_results(tmp_path / "out")
+    assert frame["status"].tolist() == ["ok", "error", "ok", "error"]
+    assert frame.loc[frame["status"] == "error", "error"].tolist() == ["refused for the test"] * 2
+    assert frame.loc[frame["status"] == "error", "cycles"].isna().all()
+    assert "Points the simulator refused" in (tmp_path / "out" / "report" / "report.md").read_text()
+    monkeypatch.setattr(accelsim.sim, "simulate", real)
+    again = run_sweep(small, tmp_path / "out", resume=True, workers=1, quiet=True, report=False)
+    assert again.computed == 0

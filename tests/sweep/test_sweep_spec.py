@@ -194,3 +194,21 @@ def test_bundled_example_specs_are_valid(name):
     assert plan.points
     if name == "resnet50-1000":
         assert len(plan.points) == 1000
+
+
+def test_a_scheme_that_cannot_prune_a_workload_is_refused_before_any_point_runs(tmp_path):
+    # tiny-cnn's conv1 is an 8 x 27 matrix: 4x4 blocks do not tile it
+    path = write_spec(tmp_path, spec(prune=["none", "block:4x4:0.5", "nm:2:4"]))
+    for args in (["--check"], ["--out", str(tmp_path / "out")]):
+        r = run("sweep", str(path), *args)
+        assert r.returncode == 2, r.stderr
+        assert "prune block:4x4:0.5 of workload 'tiny-cnn' (seed 0)" in r.stderr
+        assert "no point was run" in r.stderr
+    from accelsim.sweep import ResultStore
+
+    with ResultStore.open(tmp_path / "out") as store:
+        assert store.count() == 0 and store.meta() == {}
+    # the corrected spec can use the same folder
+    fixed = write_spec(tmp_path, spec(prune=["none"], space={"array.rows": [8]}, dataflows=["ws"]))
+    r = run("sweep", str(fixed), "--out", str(tmp_path / "out"), "--no-report", "-q")
+    assert r.returncode == 0, r.stderr
