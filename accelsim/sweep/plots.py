@@ -100,7 +100,25 @@ def _norm(values):
     return mcolors.Normalize(lo, hi if hi > lo else lo + 1)
 
 
-def sensitivity_plot(frame, column: str, numeric: bool, metrics=("energy_pj", "latency_s")) -> bytes:
+def _median_line(xs: np.ndarray, ys: np.ndarray, numeric: bool):
+    """``(x, median y)`` per distinct x (at most 24 of them), else per 12 equal-count bins of x."""
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[ok], ys[ok]
+    if xs.size == 0:
+        return [], [], "value"
+    centre = xs if numeric else np.round(xs)      # categorical slots carry a jitter of +-0.25
+    distinct = np.unique(centre)
+    if distinct.size <= 24:
+        return list(distinct), [float(np.median(ys[centre == x])) for x in distinct], "value"
+    order = np.argsort(xs, kind="mergesort")
+    med_x, med_y = [], []
+    for part in np.array_split(order, 12):
+        med_x.append(float(np.median(xs[part])))
+        med_y.append(float(np.median(ys[part])))
+    return med_x, med_y, "bin of equal count"
+
+
+def sensitivity_plot(frame, column: str, numeric: bool, order=None, metrics=("energy_pj", "latency_s")) -> bytes:
     """Every point's ``metrics`` against the swept ``column``, one colour per workload, medians joined.
 
     Parameters
@@ -110,7 +128,9 @@ def sensitivity_plot(frame, column: str, numeric: bool, metrics=("energy_pj", "l
     column : str
         A swept parameter (or ``dataflow``, ``format``, ``prune``).
     numeric : bool
-        Plot on a numeric axis (else one slot per distinct value, in first-seen order).
+        Plot on a numeric axis (else one slot per distinct value).
+    order : sequence of str, optional
+        Slot order of a categorical column (default: first seen); values not in it go last.
     """
     plt, fig, axes = _figure(1, len(metrics), 4.6 * len(metrics), 3.8)
     workloads = list(dict.fromkeys(frame["workload"]))
@@ -118,16 +138,16 @@ def sensitivity_plot(frame, column: str, numeric: bool, metrics=("energy_pj", "l
     raw = frame[column].tolist()
     if numeric:
         xs_all = np.asarray([float(v) if v is not None else math.nan for v in raw])
-        order = sorted({x for x in xs_all if np.isfinite(x)})
         ticks = None
     else:
-        labels = list(dict.fromkeys(str(v) for v in raw))
+        seen = list(dict.fromkeys(str(v) for v in raw))
+        labels = [o for o in (order or []) if o in seen] + [v for v in seen if v not in (order or [])]
         slot = {label: i for i, label in enumerate(labels)}
         # deterministic jitter: spread each slot's points by their position in the table
         jitter = ((np.arange(len(raw)) * 0.618034) % 1.0 - 0.5) * 0.5
         xs_all = np.asarray([slot[str(v)] for v in raw], dtype=float) + jitter
-        order = list(range(len(labels)))
         ticks = labels
+    kind = "value"
     for ax, metric in zip(axes[0], metrics):
         label, scale = _axis(metric)
         for w_i, workload in enumerate(workloads):
@@ -137,17 +157,11 @@ def sensitivity_plot(frame, column: str, numeric: bool, metrics=("energy_pj", "l
             colour = colours[w_i % len(colours)]
             ax.scatter(xs, ys, s=7, alpha=0.45, color=colour, linewidths=0,
                        label=workload if len(workloads) > 1 else None)
-            if len(order) <= 60:
-                centre = np.round(xs) if not numeric else xs
-                med_x, med_y = [], []
-                for x in order:
-                    hit = ys[np.isclose(centre, x)]
-                    if hit.size:
-                        med_x.append(x)
-                        med_y.append(float(np.median(hit)))
-                ax.plot(med_x, med_y, color=colour, linewidth=1.4, marker="D", markersize=3,
-                        label="median" if len(workloads) == 1 else None)
-        if numeric and _wide(order):
+            med_x, med_y, kind = _median_line(xs, ys, numeric)
+            ax.plot(med_x, med_y, color=colour, linewidth=1.4 if numeric else 0, marker="D",
+                    markersize=3 if numeric else 6, markeredgecolor="black" if not numeric else colour,
+                    label="median" if len(workloads) == 1 else None)
+        if numeric and _wide(xs_all):
             ax.set_xscale("log")
         if _wide(frame[metric].to_numpy(dtype=float)):
             ax.set_yscale("log")
@@ -158,5 +172,5 @@ def sensitivity_plot(frame, column: str, numeric: bool, metrics=("energy_pj", "l
         ax.set_ylabel(label)
         ax.grid(True, linewidth=0.3, alpha=0.5)
         ax.legend(fontsize=7)
-    fig.suptitle(f"Sensitivity to {column} (every point; line: median per value)")
+    fig.suptitle(f"Sensitivity to {column} (every point; line: median per {kind})")
     return _png(plt, fig)

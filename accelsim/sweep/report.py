@@ -133,14 +133,19 @@ def _best_rows(ok):
 
 
 def _sensitivity_columns(ok, meta):
-    """Swept parameters, then dataflow/format/prune when they take several values: (column, numeric)."""
+    """Swept parameters, then dataflow/format/prune when they vary: ``(column, numeric, slot order)``."""
+    spec = meta.get("spec") or {}
+    labels = {p["path"]: [str(v) for v in p["labels"]] for p in spec.get("space", []) if "choices" in p}
     out = []
     for path in param_columns(meta):
         values = ok[path].tolist()
-        out.append((path, all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)))
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        out.append((path, numeric, labels.get(path)))
+    orders = {"dataflow": spec.get("dataflows") or ["ws", "os", "is"], "format": spec.get("formats"),
+              "prune": [p or "none" for p in spec.get("prune", [])]}
     for column in ("dataflow", "format", "prune"):
         if ok[column].nunique() > 1:
-            out.append((column, False))
+            out.append((column, False, orders[column]))
     return out
 
 
@@ -178,9 +183,9 @@ def build_report(folder, *, plots: bool = True) -> Path:
             file = "pareto.png" if len(workloads) == 1 else f"pareto_{_slug(workload)}.png"
             images[file] = (f"Pareto front: {workload}",
                             pareto_plot(sub, sub["pareto"].to_numpy(dtype=bool), objectives, workload))
-        for column, numeric in _sensitivity_columns(ok, meta):
+        for column, numeric, order in _sensitivity_columns(ok, meta):
             images[f"sensitivity_{_slug(column)}.png"] = (f"Sensitivity: {column}",
-                                                           sensitivity_plot(ok, column, numeric))
+                                                           sensitivity_plot(ok, column, numeric, order))
 
     plan = meta.get("plan", {})
     intro = (f"Sweep {name}: {len(frame):,} of {planned:,} planned points stored ({len(ok):,} ran, "
