@@ -205,7 +205,7 @@ def build_report(folder, *, plots: bool = True) -> Path:
         "name": name, "planned": planned, "stored": len(frame), "ok": len(ok), "errors": len(errors),
         "objectives": objectives, "plan": plan,
         "pareto_front": [{"index": int(r["index"]), "key": r["key"], "workload": r["workload"],
-                          **{o: (float(r[o]) if o.endswith(("_pj", "_s", "_kib")) else int(r[o])) for o in objectives}}
+                          **{o: (float(r[o]) if front[o].dtype.kind == "f" else int(r[o])) for o in objectives}}
                          for _, r in front.iterrows()],
     }
     md = [f"# accelsim sweep: {name}", "", intro, ""]

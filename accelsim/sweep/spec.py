@@ -20,7 +20,7 @@ from accelsim.sweep.constraints import Constraint, ConstraintError, compile_cons
 from accelsim.sweep.space import SAMPLING_METHODS, Parameter, parse_parameter
 
 __all__ = ["SweepSpec", "WorkloadRef", "Sampling", "load_sweep_spec", "sweep_spec_from_dict",
-           "EXAMPLE_SWEEP_YAML", "OUTPUT_COLUMNS", "DEFAULT_OBJECTIVES", "MAX_POINTS"]
+           "EXAMPLE_SWEEP_YAML", "OUTPUT_COLUMNS", "OBJECTIVE_COLUMNS", "DEFAULT_OBJECTIVES", "MAX_POINTS"]
 
 EXAMPLE_SWEEP_YAML = """\
 name: resnet50-shapes
@@ -50,6 +50,9 @@ OUTPUT_COLUMNS = ("cycles", "compute_cycles", "stall_cycles", "energy_pj", "late
                   "dram_bytes", "dram_metadata_bytes", "sram_traffic_bytes", "macs_effectual", "macs_dense",
                   "multipliers", "sram_kib", "edp_pj_s")
 DEFAULT_OBJECTIVES = ("energy_pj", "latency_s", "multipliers", "sram_kib")
+#: Result columns a Pareto front may minimise (every one is better smaller).
+OBJECTIVE_COLUMNS = ("energy_pj", "latency_s", "edp_pj_s", "cycles", "compute_cycles", "stall_cycles", "dram_bytes",
+                     "dram_metadata_bytes", "sram_traffic_bytes", "multipliers", "sram_kib")
 
 #: Largest number of design points one sweep may expand to (checked before expanding).
 MAX_POINTS = 1_000_000
@@ -427,8 +430,8 @@ def _parse_objectives(raw, problems) -> tuple:
     items = _as_list(raw, "objectives", problems, default=list(DEFAULT_OBJECTIVES))
     out = []
     for i, o in enumerate(items or []):
-        if o not in OUTPUT_COLUMNS:
-            problems.add(f"objectives[{i}]", o, "a result column to minimise: " + ", ".join(OUTPUT_COLUMNS))
+        if o not in OBJECTIVE_COLUMNS:
+            problems.add(f"objectives[{i}]", o, "a result column to minimise: " + ", ".join(OBJECTIVE_COLUMNS))
         else:
             out.append(o)
     return tuple(dict.fromkeys(out))

@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from filelock import FileLock
 
 import accelsim
@@ -19,6 +21,8 @@ from accelsim.sweep.runner import PointRunner, SweepContext
 from accelsim.workload.loaders import load_workload
 from accelsim_cli import run
 from sweep_helpers import TINY_POINTS, results, spec, write_spec
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -242,3 +246,27 @@ def test_a_point_the_simulator_refuses_is_stored_as_an_error_and_not_rerun(tmp_p
     monkeypatch.setattr(accelsim.sim, "simulate", real)
     again = run_sweep(small, tmp_path / "out", resume=True, workers=1, quiet=True, report=False)
     assert again.computed == 0
+
+
+def test_seeds_are_crossed_and_each_seed_gives_its_own_synthetic_weights(tmp_path):
+    data = spec(arch="unstructured-os-32x32", prune=["unstructured:0.8"], seeds=[0, 3], dataflows=["os"],
+                space={"array.rows": [8]})
+    frame = accelsim.sweep(data, workers=1)
+    assert frame["seed"].tolist() == [0, 3]
+    arch = arch_from_dict({**yaml.safe_load((REPO / "workloads/arch/unstructured-os-32x32.yaml").read_text()),
+                           "array": {"rows": 8, "cols": 32}})
+    for _, row in frame.iterrows():
+        seed = int(row["seed"])
+        direct = accelsim.simulate(load_workload("tiny-cnn", seed=seed), arch, prune="unstructured:0.8", seed=seed)
+        assert (row["cycles"], row["energy_pj"]) == (direct.total.cycles, direct.total.energy_pj)
+    assert frame["energy_pj"][0] != frame["energy_pj"][1]      # other weights, other zeros
+
+
+@pytest.mark.parametrize("code", [
+    "import accelsim; assert callable(accelsim.sweep); accelsim.sweep.plan_sweep('tiny-grid')",
+    "import accelsim.sweep.api; import accelsim; assert callable(accelsim.sweep) and accelsim.sweep.check_sweep",
+    "from accelsim.sweep import load_sweep_spec; import accelsim; assert accelsim.sweep.load_sweep_spec is load_sweep_spec",
+])
+def test_sweep_is_a_function_and_a_package_in_any_import_order(code):
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
