@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -103,6 +104,7 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            gc.unfreeze()
         return False
 
     def run(self, chunks, on_records) -> None:
@@ -127,6 +129,9 @@ class LocalExecutor:
             on_records(runner.run_chunk(first[:1]))
             if len(first) > 1:
                 source = itertools.chain([first[1:]], source)
+            # keep the inherited objects out of the collector's reach, so it does not write to (and
+            # copy) their pages in every worker (the documented use of gc.freeze before fork)
+            gc.freeze()
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
                                          initializer=_init_worker, initargs=(os.getpid(),))
         window = 2 * self.workers
