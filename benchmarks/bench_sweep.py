@@ -18,8 +18,8 @@ Prints
 * the same spec with ``--speedup-samples`` points run with 1 worker and then
   with 2 workers in this run, and the ratio of their wall times;
 * the machine's load average before each run (this machine is shared: a load
-  above 2 means other work took cores from the runs, which the CPU seconds
-  per point show).
+  above 2 means other work took cores from the runs; then the wall times and
+  their ratio measure that load, and the CPU seconds are the figures to read).
 """
 
 from __future__ import annotations
@@ -126,7 +126,11 @@ def _run(spec: Path, folder: Path, workers: int, sample_memory: bool = False):
         sampler.__exit__()
     if proc.returncode:
         raise SystemExit(f"accelsim sweep failed ({proc.returncode}): {out}")
-    return len(load_results(folder)), wall, _cpu_seconds() - cpu0, load, sampler.samples if sampler else []
+    import re
+
+    phase = float(re.search(r"simulated in ([0-9.]+) s", out).group(1))
+    return (len(load_results(folder)), wall, _cpu_seconds() - cpu0, load, sampler.samples if sampler else [],
+            phase)
 
 
 def main() -> int:
@@ -142,15 +146,17 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="accelsim-bench-sweep-"))
     try:
         folder = tmp / "main"
-        n, wall, cpu, load, samples = _run(_spec(args.samples, tmp), folder, workers=2, sample_memory=True)
+        n, wall, cpu, load, samples, phase = _run(_spec(args.samples, tmp), folder, workers=2, sample_memory=True)
         t0 = time.perf_counter()
         build_report(folder)
         report_s = time.perf_counter() - t0
         print(f"\n{n} ResNet-50 points on 2 local workers, `accelsim sweep` in a fresh process "
               f"(load average before: {load:.1f})")
         print(f"  wall time        {wall:8.1f} s   (goal: < 60 s)   {n / wall:.1f} points/s")
-        print(f"  CPU time         {cpu:8.1f} s   {1000 * cpu / n:.0f} ms of CPU per point "
-              f"(CPU time / 2 cores = {cpu / 2:.1f} s)")
+        print(f"  of which         {wall - phase:8.1f} s   before the points run in parallel (start-up, planning, "
+              f"loading and pruning ResNet-50, the first point)")
+        print(f"  CPU time         {cpu:8.1f} s   {1000 * cpu / n:.0f} ms of CPU per point (user + system, "
+              f"the sweep process and its workers)")
         print(f"  report           {report_s:8.1f} s   (tables and {len(list((folder / 'report').glob('*.png')))} plots)")
         print("\n  memory while the points finish (MiB):")
         print("    points stored   parent RSS   parent + workers PSS")
@@ -166,12 +172,13 @@ def main() -> int:
 
         k = args.speedup_samples
         spec_k = _spec(k, tmp)
-        _, wall1, cpu1, load1, _ = _run(spec_k, tmp / "one", workers=1)
-        _, wall2, cpu2, load2, _ = _run(spec_k, tmp / "two", workers=2)
+        _, wall1, cpu1, load1, _, _ = _run(spec_k, tmp / "one", workers=1)
+        _, wall2, cpu2, load2, _, _ = _run(spec_k, tmp / "two", workers=2)
         print(f"\n{k} points, 1 worker against 2 (same spec, same run)")
         print(f"  1 worker   {wall1:7.1f} s wall  {k / wall1:6.2f} points/s  CPU {cpu1:6.1f} s  (load before {load1:.1f})")
         print(f"  2 workers  {wall2:7.1f} s wall  {k / wall2:6.2f} points/s  CPU {cpu2:6.1f} s  (load before {load2:.1f})")
-        print(f"  speedup of 2 workers over 1: {wall1 / wall2:.2f}x")
+        print(f"  speedup of 2 workers over 1: {wall1 / wall2:.2f}x (wall time); CPU time of 2 workers / 1: "
+              f"{cpu2 / cpu1:.2f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
