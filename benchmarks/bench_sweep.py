@@ -167,8 +167,8 @@ def main() -> int:
                 shown.add(tenth)
                 print(f"    {stored:13d}   {rss:10.0f}   {pss:20.0f}")
         if samples:
-            print(f"    peak parent RSS {max(s[1] for s in samples):.0f} MiB, peak total PSS "
-                  f"{max(s[2] for s in samples):.0f} MiB")
+            print(f"    peak over the whole run (pruning included): parent RSS {max(s[1] for s in samples):.0f} MiB, "
+                  f"total PSS {max(s[2] for s in samples):.0f} MiB")
 
         k = args.speedup_samples
         spec_k = _spec(k, tmp)
