@@ -38,11 +38,20 @@ _API = {
 __all__ = sorted(_API) + ["__version__"]
 
 
+#: Names that are a subpackage as well as a function: the attribute is the
+#: (callable) subpackage, so ``accelsim.prune(net, "nm:2:4")`` and
+#: ``accelsim.prune.apply_to_module(...)`` both work, whatever was imported first.
+_CALLABLE_PACKAGES = {"prune"}
+
+
 def __getattr__(name: str):
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'accelsim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    if name in _CALLABLE_PACKAGES:
+        value = importlib.import_module(f"accelsim.{name}")
+    else:
+        value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
