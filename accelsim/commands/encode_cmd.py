@@ -106,9 +106,9 @@ def format_encode_table(summary: dict) -> str:
 def run_encode(args) -> int:
     """Load, prune, encode; print the table and optionally write JSON."""
     from accelsim.fileio import atomic_write_json
-    from accelsim.workload.loaders import load_workload
+    from accelsim.commands.options import workload_from_args
 
-    workload = load_workload(args.workload, tokens=args.tokens, seed=args.seed)
+    workload = workload_from_args(args)
     report = None
     if args.prune:
         from accelsim.prune import prune_with_report
