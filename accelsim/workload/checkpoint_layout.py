@@ -225,11 +225,12 @@ def bert_plan(entries: list[TensorEntry], *, tokens: int, batch: int, heads: int
         layer = f"{base}.{i}"
         for part in _BERT_LINEARS + _BERT_AFTER:
             key = f"{layer}.{part}.weight"
-            if key not in by_key or len(by_key[key].shape) != 2:
-                got = "<missing>" if key not in by_key else f"shape {list(by_key[key].shape)}"
-                problems.append(Problem(key, got, "a 2-D weight (every encoder layer of the BERT "
-                                        "layout has query, key, value, attention.output.dense, "
-                                        "intermediate.dense and output.dense)"))
+            entry = by_key.get(key)
+            if entry is None or len(entry.shape) != 2 or not entry.is_float:
+                got = ("<missing>" if entry is None else f"shape {list(entry.shape)}, dtype {entry.dtype}")
+                problems.append(Problem(key, got, "a 2-D floating-point weight (every encoder layer "
+                                        "of the BERT layout has query, key, value, "
+                                        "attention.output.dense, intermediate.dense and output.dense)"))
         if problems:
             continue
         for part in _BERT_LINEARS:
@@ -245,7 +246,7 @@ def bert_plan(entries: list[TensorEntry], *, tokens: int, batch: int, heads: int
         raise AccelsimInputError("cannot read the BERT-layout checkpoint (encoder layers "
                                  f"{base}.N.*)", problems)
     pooler = by_key.get(f"{prefix}pooler.dense.weight")
-    if pooler is not None and len(pooler.shape) == 2:
+    if pooler is not None and len(pooler.shape) == 2 and pooler.is_float:
         plan.append(_linear_plan(pooler, batch))          # the [CLS] token of each sequence
         used.add(pooler.key)
     return plan, used, notes

@@ -4,6 +4,7 @@ import json
 
 import pytest
 import torch
+from safetensors.torch import save_file
 from torch import nn
 
 from accelsim_cli import run
@@ -13,11 +14,12 @@ from accelsim.workload.checkpoint import save_safetensors
 
 @pytest.fixture(scope="module")
 def cnn_pt(tmp_path_factory):
+    """A CNN state dict; as safetensors, so the CLI subprocesses need not import torch (speed)."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 16, 3, padding=1),
                           nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
-    path = tmp_path_factory.mktemp("ckpt") / "cnn.pt"
-    torch.save(model.state_dict(), path)
+    path = tmp_path_factory.mktemp("ckpt") / "cnn.safetensors"
+    save_file(model.state_dict(), str(path))
     return path
 
 
@@ -58,9 +60,9 @@ def test_input_shape_on_a_bundled_workload_is_refused():
 def test_topology_on_the_command_line(tmp_path):
     wl = load_workload("tiny-cnn", seed=3)
     sd = {f"{l.name}.weight": torch.from_numpy(l.weight.copy()) for l in wl}
-    torch.save(sd, tmp_path / "tiny.pt")
+    save_file(sd, str(tmp_path / "tiny.safetensors"))
     out = tmp_path / "enc.json"
-    r = run("encode", "--workload", str(tmp_path / "tiny.pt"), "--topology", "tiny-cnn",
+    r = run("encode", "--workload", str(tmp_path / "tiny.safetensors"), "--topology", "tiny-cnn",
             "--prune", "nm:2:4", "--format", "nm:2:4", "--json", str(out))
     assert r.returncode == 0, r.stderr
     assert [l["name"] for l in json.loads(out.read_text())["layers"]] == ["conv1", "conv2", "conv3", "fc"]

@@ -10,10 +10,15 @@ import sys
 import pytest
 
 SETUP = "import numpy as np\nw = np.arange(1.0, 9.0).reshape(2, 4)\n"
-README = ("import torch, accelsim\n"
-          "m = torch.nn.Linear(8, 4)\n"
-          "r = accelsim.prune.apply_to_module(m, 'nm:2:4')\n"
-          "assert r.layers[0].nonzeros == 16, r\n")
+# The README's spelling, resolved without importing torch (the bug was the attribute lookup);
+# README_VERBATIM also runs it on a torch module, once.
+README = ("import accelsim\n"
+          "f = accelsim.prune.apply_to_module\n"
+          "assert callable(f) and f.__name__ == 'apply_to_module', f\n")
+README_VERBATIM = ("import torch, accelsim\n"
+                   "m = torch.nn.Linear(8, 4)\n"
+                   "r = accelsim.prune.apply_to_module(m, 'nm:2:4')\n"
+                   "assert r.layers[0].nonzeros == 16, r\n")
 DOCSTRING = ("import accelsim\n"
              "out = accelsim.prune(w, 'nm:2:4')\n"
              "assert out.tolist() == [[0, 0, 3, 4], [0, 0, 7, 8]], out\n")
@@ -26,7 +31,7 @@ FIRST_IMPORTS = {
 }
 
 
-# (first import, then the two spellings in this order); each case costs a fresh torch import.
+# (first import, then the two spellings in this order), each in a fresh interpreter.
 CASES = [
     ("nothing", "readme_then_docstring"),       # was: AttributeError on a function
     ("nothing", "docstring_then_readme"),
@@ -44,6 +49,12 @@ def test_both_spellings_in_a_fresh_interpreter(first, order):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_readme_verbatim_after_the_docstring_spelling():
+    code = SETUP + DOCSTRING + README_VERBATIM + "print('ok')\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
 
 
 def test_from_accelsim_import_prune_is_callable_and_has_the_package_api():

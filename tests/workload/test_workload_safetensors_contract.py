@@ -200,3 +200,15 @@ def test_writer_replaces_atomically(tmp_path, monkeypatch):
         save_safetensors(load_workload("tiny-cnn", seed=1), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["t.safetensors"]
+
+
+def test_safetensors_round_trip_of_a_workload_does_not_import_torch(tmp_path):
+    import subprocess
+    import sys
+    code = ("import sys\nfrom accelsim.workload import load_workload\n"
+            "from accelsim.workload.checkpoint import save_safetensors\n"
+            f"p = save_safetensors(load_workload('tiny-cnn'), {str(tmp_path / 't.safetensors')!r})\n"
+            "assert len(load_workload(p)) == 4\nprint('torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
