@@ -28,7 +28,7 @@ _API = {
     "matmul_layer": "accelsim.workload",
     "load_workload": "accelsim.workload.loaders",
     "from_torch": "accelsim.workload.torch_frontend",
-    "prune": "accelsim.prune",
+    "prune": "accelsim.prune",  # a callable module: accelsim.prune(...) and accelsim.prune.apply_to_module
     "prune_with_report": "accelsim.prune",
     "encode": "accelsim.formats",
     "simulate": "accelsim.sim",
@@ -38,20 +38,13 @@ _API = {
 __all__ = sorted(_API) + ["__version__"]
 
 
-#: Names that are a subpackage as well as a function: the attribute is the
-#: (callable) subpackage, so ``accelsim.prune(net, "nm:2:4")`` and
-#: ``accelsim.prune.apply_to_module(...)`` both work, whatever was imported first.
-_CALLABLE_PACKAGES = {"prune"}
-
-
 def __getattr__(name: str):
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'accelsim' has no attribute {name!r}")
-    if name in _CALLABLE_PACKAGES:
-        value = importlib.import_module(f"accelsim.{name}")
-    else:
-        value = getattr(importlib.import_module(module), name)
+    imported = importlib.import_module(module)
+    # A subpackage that is also a function (accelsim.prune) is its own callable module.
+    value = imported if module == f"accelsim.{name}" else getattr(imported, name)
     globals()[name] = value
     return value
 

@@ -1,15 +1,20 @@
 """Command-line interface: parses arguments and calls :mod:`accelsim.commands`.
 
 Exit codes: 0 success, 1 a verification or run that completed with failures,
-2 bad input (message on stderr, no traceback), 130 interrupted.
+2 bad input (message on stderr, no traceback), 130 interrupted (SIGINT),
+128 + N terminated by signal N (SIGTERM 143, SIGHUP 129).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
+import re
+import signal
 import sys
+import warnings
 
 __all__ = ["main", "build_parser"]
 
@@ -47,8 +52,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM or SIGHUP, so ``finally`` blocks and the atomic
+    writers clean up their temporaries exactly as on Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise Terminated(signum)
+
+
+def _install_signal_handlers() -> None:
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
+            signal.signal(sig, _raise_terminated)
+
+
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """A message fit for a terminal: ANSI escape sequences and control characters removed."""
+    return _CONTROL.sub("", str(text))
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
+    """Warnings as one line each (no source line, no file position)."""
+    stream = file if file is not None else sys.stderr
+    try:
+        stream.write(f"accelsim: warning: {_clean(message)}\n")
+    except (OSError, ValueError):
+        pass
+
+
+#: OSError numbers that mean the user named a path that cannot be used (exit 2).
+_PATH_ERRNOS = {errno.ENAMETOOLONG, errno.ENOENT, errno.EACCES, errno.EISDIR, errno.ENOTDIR,
+                errno.EROFS, errno.ELOOP, errno.EPERM, errno.EEXIST, errno.ENXIO, errno.ENODEV}
+
+
 def main(argv=None) -> int:
     """Entry point of the ``accelsim`` console script."""
+    warnings.showwarning = _show_warning
+    _install_signal_handlers()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -59,16 +108,25 @@ def main(argv=None) -> int:
         module = importlib.import_module(f"accelsim.commands.{args.command}_cmd")
         return int(getattr(module, f"run_{args.command}")(args) or 0)
     except AccelsimInputError as exc:
-        sys.stderr.write(f"accelsim {args.command}: {exc}\n")
+        sys.stderr.write(f"accelsim {args.command}: {_clean(exc)}\n")
         return EXIT_BAD_INPUT
+    except Terminated as exc:
+        sys.stderr.write(f"accelsim: terminated by signal {exc.signum}\n")
+        return 128 + exc.signum
     except KeyboardInterrupt:
         sys.stderr.write("accelsim: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        if os.environ.get("ACCELSIM_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"accelsim {args.command}: {_clean(where)}{_clean(exc.strerror or exc)}\n")
+        return EXIT_BAD_INPUT if exc.errno in _PATH_ERRNOS else EXIT_FAILED
     except Exception as exc:  # an internal error: say so plainly, no traceback by default
         if os.environ.get("ACCELSIM_DEBUG"):
             raise
-        sys.stderr.write(f"accelsim {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+        sys.stderr.write(f"accelsim {args.command}: internal error: {type(exc).__name__}: {_clean(exc)}\n"
                          "This is a bug in accelsim; rerun with ACCELSIM_DEBUG=1 for a traceback.\n")
         return EXIT_FAILED

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+#: Files that mark a folder as an earlier ``compare`` report (see accelsim.fileio.check_output_dir).
+REPORT_FILES = ("results.json", "report.html")
+
 __all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_compare"]
 
 HELP = "compare dataflows, formats, pruning and archs in one report"
@@ -27,11 +32,13 @@ def add_arguments(p) -> None:
 
 def run_compare(args) -> int:
     """Parse the lists, run the comparison, write the report, print where it is."""
+    from accelsim.fileio import atomic_output_dir, check_output_dir
     from accelsim.report.compare import parse_list, run_comparison
     from accelsim.report.writer import write_report
     from accelsim.spec import DATAFLOWS, load_arch
     from accelsim.commands.options import workload_from_args
 
+    check_output_dir(args.out, "--out", recognise=REPORT_FILES)
     dataflows = parse_list(args.dataflows, "--dataflows", DATAFLOWS)
     formats = None
     if args.formats is not None:
@@ -46,7 +53,10 @@ def run_compare(args) -> int:
     workload = workload_from_args(args)
     comparison = run_comparison(workload, archs, dataflows=dataflows, formats=formats, prunes=prunes,
                                 seed=args.seed, quiet=args.quiet)
-    files = write_report(comparison, args.out)
+    with atomic_output_dir(args.out, command="compare", recognise=REPORT_FILES) as staging:
+        files = write_report(comparison, staging)
+    final = Path(args.out)
+    files = {name: final / Path(path).name for name, path in files.items()}
     for cfg, why in comparison.skipped:
         print(f"skipped {cfg.label}: {why}")
     print(f"{len(comparison.runs)} configurations simulated; report: {files['report.html']}")

@@ -21,6 +21,8 @@ DEMO_ARCHS = ("dense-ws-32x32", "nm24-ws-32x32", "unstructured-os-32x32", "block
 DEMO_PRUNES = ("nm:2:4", "unstructured:0.8", "block:4x4:0.5:pad")
 DEMO_FORMATS = ("dense", "csr", "bitmap", "bsr:4x4", "nm:2:4")
 RTL_ARCH = "nm24-ws-32x32"
+#: Entries that mark a folder as an earlier demo output (see accelsim.fileio.check_output_dir).
+DEMO_OUTPUTS = ("rtl", "resnet50", "bert-base", "tiny-cnn", "resnet18")
 
 
 def _say(text: str) -> None:
@@ -38,7 +40,10 @@ def run_demo(args) -> int:
     from accelsim.spec import load_arch
     from accelsim.workload.loaders import load_workload
 
+    from accelsim.fileio import atomic_output_dir, check_output_dir
+
     start = time.monotonic()
+    check_output_dir(args.out, "--out", recognise=DEMO_OUTPUTS)
     out = Path(args.out)
     workloads = ("tiny-cnn", "resnet18") if args.quick else ("resnet50", "bert-base")
     archs = [load_arch(name) for name in DEMO_ARCHS]
@@ -65,8 +70,9 @@ def run_demo(args) -> int:
         _say(f"comparing WS/OS/IS, {len(archs)} archs, {len(DEMO_PRUNES)} pruning schemes ...")
         comparison = run_comparison(workload, archs, dataflows=["ws", "os", "is"], prunes=list(DEMO_PRUNES),
                                     quiet=False, pruned_workloads=pruned_workloads)
-        files = write_report(comparison, out / wl_name)
-        outputs.append((f"{wl_name} report", files["report.html"]))
+        with atomic_output_dir(out / wl_name, command="demo", recognise=("results.json",)) as staging:
+            write_report(comparison, staging)
+        outputs.append((f"{wl_name} report", out / wl_name / "report.html"))
         summaries = config_summaries(comparison, layer_records(comparison))
         fastest = min(summaries, key=lambda s: s["cycles"])
         greenest = min(summaries, key=lambda s: s["energy_pj_total"])
@@ -80,7 +86,8 @@ def run_demo(args) -> int:
 
     rtl_arch = load_arch(RTL_ARCH)
     rtl_dir = out / "rtl"
-    manifest = generate(rtl_arch, rtl_dir)
+    with atomic_output_dir(rtl_dir, command="demo", recognise=("manifest.json",)) as staging:
+        manifest = generate(rtl_arch, staging)
     _say(f"\n== RTL for {rtl_arch.name}: {', '.join(t['name'] for t in manifest['tops'])} -> {rtl_dir} ==")
     outputs.append(("Verilog + manifest", rtl_dir / "manifest.json"))
     failed = 0

@@ -26,7 +26,9 @@ def add_arguments(p) -> None:
     p.add_argument("--value-bits", type=int, default=8, help="bits per stored value (default 8)")
     p.add_argument("--index-bits", type=int, default=None,
                    help="bits per stored index (default: the minimal width)")
-    p.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    p.add_argument("--json", metavar="PATH",
+                   help="also write the result as JSON ('-': to standard output, the table then goes "
+                        "to standard error)")
 
 
 def encode_workload(workload, fmt: str, *, value_bits: int = 8, index_bits: int | None = None) -> dict:
@@ -105,9 +107,14 @@ def format_encode_table(summary: dict) -> str:
 
 def run_encode(args) -> int:
     """Load, prune, encode; print the table and optionally write JSON."""
-    from accelsim.fileio import atomic_write_json
+    import sys
+
+    from accelsim.fileio import STDOUT, check_output_file, write_json_output
     from accelsim.commands.options import workload_from_args
 
+    if args.json is not None:
+        check_output_file(args.json, "--json", allow_stdout=True)
+    out = sys.stderr if args.json == STDOUT else sys.stdout
     workload = workload_from_args(args)
     report = None
     if args.prune:
@@ -117,9 +124,9 @@ def run_encode(args) -> int:
     summary["workload"] = workload.name
     summary["prune"] = args.prune
     print(f"workload {workload.name}  format {summary['format']}  prune {args.prune or 'none'}  "
-          f"value bits {args.value_bits}  index bits {args.index_bits or 'minimal'}")
-    print(format_encode_table(summary))
-    if args.json:
-        atomic_write_json(args.json, summary)
-        print(f"wrote {args.json}")
+          f"value bits {args.value_bits}  index bits {args.index_bits or 'minimal'}", file=out)
+    print(format_encode_table(summary), file=out)
+    if args.json is not None:
+        where = write_json_output(args.json, summary)
+        print(f"wrote {where}", file=out)
     return 0

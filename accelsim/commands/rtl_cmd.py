@@ -20,11 +20,14 @@ def add_arguments(p) -> None:
 
 def run_rtl(args) -> int:
     """Generate the tops for ``args.arch`` into ``args.out`` and list what was written."""
-    from accelsim.spec import load_arch
+    from accelsim.fileio import atomic_output_dir, check_output_dir
     from accelsim.rtl.export import generate
+    from accelsim.spec import load_arch
 
+    check_output_dir(args.out, "--out", recognise=("manifest.json",))
     arch = load_arch(args.arch)
-    manifest = generate(arch, args.out, stats=args.stats)
+    with atomic_output_dir(args.out, command="rtl", recognise=("manifest.json",)) as staging:
+        manifest = generate(arch, staging, stats=args.stats)
     print(f"architecture {arch.name}: wrote {len(manifest['tops'])} Verilog tops to {args.out}")
     for top in manifest["tops"]:
         ports = ", ".join(f"{p['name']}[{p['width']}]" for p in top["ports"][:6])

@@ -22,7 +22,9 @@ def add_arguments(p) -> None:
     p.add_argument("--activation-sparsity", metavar="MODE",
                    help="model zero activations: 'measured' (layer input density) or 'assume:D' "
                         "(density D in [0,1])")
-    p.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    p.add_argument("--json", metavar="PATH",
+                   help="also write the result as JSON ('-': to standard output, the table then goes "
+                        "to standard error)")
 
 
 def format_sim_table(result, dense=None) -> str:
@@ -71,11 +73,16 @@ def _activation_sparsity(value):
 
 def run_simulate(args) -> int:
     """Load inputs, simulate (and a dense baseline when pruned), print, optionally write JSON."""
-    from accelsim.fileio import atomic_write_json
+    import sys
+
+    from accelsim.fileio import STDOUT, check_output_file, write_json_output
     from accelsim.sim import simulate
     from accelsim.spec import load_arch
     from accelsim.commands.options import workload_from_args
 
+    if args.json is not None:
+        check_output_file(args.json, "--json", allow_stdout=True)
+    out = sys.stderr if args.json == STDOUT else sys.stdout
     arch = load_arch(args.arch)
     workload = workload_from_args(args)
     act = _activation_sparsity(args.activation_sparsity)
@@ -86,17 +93,17 @@ def run_simulate(args) -> int:
     if args.prune or (result.format != "dense"):
         dense = simulate(workload, arch, prune=None, format="dense", **kwargs)
     print(f"workload {workload.name}  arch {arch.name}  dataflow {result.dataflow.upper()}  "
-          f"prune {args.prune or 'none'}  format {result.format}")
-    print(format_sim_table(result, dense))
+          f"prune {args.prune or 'none'}  format {result.format}", file=out)
+    print(format_sim_table(result, dense), file=out)
     t = result.total
     print(f"total: {t.cycles:,} cycles ({t.latency_s * 1e3:.3f} ms at {arch.clock_mhz:g} MHz), "
           f"{t.energy_pj / 1e6:.3f} uJ" + (f"; versus dense: {dense.total.cycles / t.cycles:.2f}x faster, "
                                             f"{t.energy_pj / dense.total.energy_pj:.2f}x energy"
-                                            if dense is not None and t.cycles else ""))
-    if args.json:
+                                            if dense is not None and t.cycles else ""), file=out)
+    if args.json is not None:
         data = result.to_dict()
         if dense is not None:
             data["dense_baseline"] = {"total": dense.to_dict()["total"]}
-        atomic_write_json(args.json, data)
-        print(f"wrote {args.json}")
+        where = write_json_output(args.json, data)
+        print(f"wrote {where}", file=out)
     return 0

@@ -6,9 +6,6 @@ and its attributes are the package's (``accelsim.prune.apply_to_module``, the
 README's spelling). Both work in any import order.
 """
 
-import sys as _sys
-import types as _types
-
 from accelsim.prune.api import prune, prune_with_report
 from accelsim.prune.channel import shrink_channels
 from accelsim.prune.report import LayerPruneReport, PruneReport
@@ -20,13 +17,6 @@ __all__ = ["prune", "prune_with_report", "parse_scheme", "PruneReport", "LayerPr
            "apply_to_module", "shrink_channels", "PruneScheme", "UnstructuredScheme", "NMScheme",
            "BlockScheme", "ChannelScheme", "KernelScheme"]
 
+from accelsim.callable_module import make_callable  # noqa: E402 - after the public names exist
 
-class _CallablePackage(_types.ModuleType):
-    """The ``accelsim.prune`` package, callable as :func:`accelsim.prune.prune`."""
-
-    def __call__(self, x, scheme):
-        """Prune ``x`` with ``scheme``; see :func:`accelsim.prune.prune`."""
-        return prune(x, scheme)
-
-
-_sys.modules[__name__].__class__ = _CallablePackage
+make_callable(__name__, "prune")
