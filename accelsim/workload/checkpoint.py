@@ -249,15 +249,17 @@ def save_safetensors(workload_or_module, path, *, example_input=None, metadata=N
     Raises
     ------
     AccelsimInputError
-        A conv/linear layer without weight, a conv with batch other than 1,
-        bad metadata, or a module without ``example_input``.
+        A path that cannot be written (checked first), a conv/linear layer
+        without weight, a conv with batch other than 1, bad metadata, or a
+        module without ``example_input``.
     """
     from safetensors.numpy import save
 
     from accelsim import __version__
-    from accelsim.fileio import atomic_write_bytes
+    from accelsim.fileio import atomic_write_bytes, check_output_file
     from accelsim.workload.yaml_dump import dump_workload_yaml
 
+    path = check_output_file(path, "path")          # before tracing: a bad path fails at once
     workload = _as_workload(workload_or_module, example_input)
     problems = []
     extra = {} if metadata is None else metadata
@@ -284,7 +286,7 @@ def save_safetensors(workload_or_module, path, *, example_input=None, metadata=N
         raise AccelsimInputError(f"cannot save workload {workload.name!r} as safetensors", problems)
     text = dump_workload_yaml(workload)
     meta = {**extra, WORKLOAD_METADATA_KEY: text, "accelsim.version": __version__}
-    return atomic_write_bytes(path, save(tensors, metadata=meta))
+    return Path(atomic_write_bytes(path, save(tensors, metadata=meta)))
 
 
 def _as_workload(obj, example_input) -> Workload:

@@ -185,7 +185,10 @@ def test_writer_refusals_leave_no_file(tmp_path):
     with pytest.raises(AccelsimInputError, match="reserved 'accelsim.' prefix"):
         save_safetensors(load_workload("tiny-cnn"), tmp_path / "s.safetensors",
                          metadata={"accelsim.workload": "x"})
-    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "folder.safetensors").mkdir()
+    with pytest.raises(AccelsimInputError, match="is a folder"):
+        save_safetensors(load_workload("tiny-cnn"), tmp_path / "folder.safetensors")
+    assert [p.name for p in tmp_path.iterdir()] == ["folder.safetensors"]
 
 
 def test_writer_replaces_atomically(tmp_path, monkeypatch):
