@@ -112,6 +112,15 @@ class PointRunner:
         if digest != ref.sha256:
             raise AccelsimInputError(f"workload {ref.label!r} ({path}) has other contents here than when the sweep "
                                      "was planned; on a cluster every worker must see the same files")
+        if ref.topology is not None:
+            topo = resolve_bundled_name(ref.topology) if "/" not in ref.topology else Path(ref.topology)
+            try:
+                same = topo is not None and hashlib.sha256(Path(topo).read_bytes()).hexdigest() == ref.topology_sha256
+            except OSError:
+                same = False
+            if not same:
+                raise AccelsimInputError(f"the topology {ref.topology!r} of workload {ref.label!r} is missing or "
+                                         "differs here; on a cluster every worker must see the same files")
         self._identities[index] = digest
 
     def workload(self, index: int, prune, seed: int):
@@ -126,7 +135,7 @@ class PointRunner:
 
             self._check_workload_file(index)
             ref = self.context.workloads[index]
-            loaded = load_workload(ref.source, tokens=ref.tokens, batch=ref.batch, seed=seed)
+            loaded = load_workload(ref.source, seed=seed, **ref.load_options())
             prepared = prune_fn(loaded, prune) if prune else loaded
             self._workloads[key] = prepared
             return prepared

@@ -87,6 +87,12 @@ class WorkloadRef:
         again wherever the workload is loaded (a cluster worker included).
     bundled : bool
         ``source`` is the name of a bundled workload.
+    input_shape : tuple of int or None
+        Checkpoints only: the ``(C, H, W)`` input of the first conv.
+    topology : str or None
+        Checkpoints only: a bundled workload name or an absolute path giving the layer shapes.
+    topology_sha256 : str
+        SHA-256 of the topology file (empty without one).
     """
 
     label: str
@@ -95,10 +101,27 @@ class WorkloadRef:
     batch: int = 1
     sha256: str = ""
     bundled: bool = False
+    input_shape: tuple | None = None
+    topology: str | None = None
+    topology_sha256: str = ""
 
     def identity(self) -> dict:
         """What enters a point's key."""
-        return {"name": self.label, "sha256": self.sha256, "tokens": self.tokens, "batch": self.batch}
+        out = {"name": self.label, "sha256": self.sha256, "tokens": self.tokens, "batch": self.batch}
+        if self.input_shape is not None:
+            out["input_shape"] = list(self.input_shape)
+        if self.topology is not None:
+            out["topology_sha256"] = self.topology_sha256
+        return out
+
+    def load_options(self) -> dict:
+        """Keyword arguments of :func:`accelsim.load_workload` besides the seed."""
+        out = {"tokens": self.tokens, "batch": self.batch}
+        if self.input_shape is not None:
+            out["input_shape"] = self.input_shape
+        if self.topology is not None:
+            out["topology"] = self.topology
+        return out
 
 
 @dataclass(frozen=True)
@@ -227,15 +250,31 @@ def _parse_workloads(raw, base, problems) -> tuple:
     refs = []
     for i, item in enumerate(items):
         where = f"workloads[{i}]"
-        tokens, batch = 128, 1
+        tokens, batch, input_shape, topology, topology_sha = 128, 1, None, None, ""
         if isinstance(item, dict):
             for key in item:
-                if key not in ("workload", "tokens", "batch"):
-                    problems.add(f"{where}.{key}", item[key], "no such field; known: workload, tokens, batch")
+                if key not in ("workload", "tokens", "batch", "input_shape", "topology"):
+                    problems.add(f"{where}.{key}", item[key], "no such field; known: workload, tokens, batch, "
+                                                              "input_shape, topology")
             tokens, batch = item.get("tokens", 128), item.get("batch", 1)
             for key, value in (("tokens", tokens), ("batch", batch)):
                 if not _is_int(value) or value < 1:
                     problems.add(f"{where}.{key}", value, "an integer >= 1")
+            if item.get("input_shape") is not None:
+                shape = item["input_shape"]
+                if isinstance(shape, list) and 2 <= len(shape) <= 3 and all(_is_int(v) and v >= 1 for v in shape):
+                    input_shape = tuple(shape)
+                else:
+                    problems.add(f"{where}.input_shape", shape, "[C, H, W] (or [C, L]) of positive integers")
+            if item.get("topology") is not None:
+                topo = item["topology"]
+                bundled_topo = resolve_bundled_name(topo) if isinstance(topo, str) and "/" not in topo else None
+                topo_path = bundled_topo or (_resolve_path(topo, base) if isinstance(topo, str) else None)
+                if topo_path is None or not Path(topo_path).is_file():
+                    problems.add(f"{where}.topology", topo, "a bundled workload name or a workload file")
+                else:
+                    topology = topo if bundled_topo else str(topo_path)
+                    topology_sha = _sha256_file(Path(topo_path))
             item = item.get("workload")
         if not isinstance(item, str) or not item.strip():
             problems.add(where, item, "a bundled workload name or a path to a workload file")
@@ -243,8 +282,9 @@ def _parse_workloads(raw, base, problems) -> tuple:
         text = item.strip()
         looks_like_path = "/" in text or Path(text).suffix.lower() in WORKLOAD_SUFFIXES
         bundled = None if looks_like_path else resolve_bundled_name(text)
+        extra = {"input_shape": input_shape, "topology": topology, "topology_sha256": topology_sha}
         if bundled is not None:
-            refs.append(WorkloadRef(text, text, tokens, batch, _sha256_file(bundled), bundled=True))
+            refs.append(WorkloadRef(text, text, tokens, batch, _sha256_file(bundled), bundled=True, **extra))
             continue
         path = _resolve_path(text, base)
         if not path.is_file():
@@ -252,7 +292,7 @@ def _parse_workloads(raw, base, problems) -> tuple:
                        "one of the bundled names " + ", ".join(bundled_names()) + ", or a workload file")
             problems.add(where, text, allowed)
             continue
-        refs.append(WorkloadRef(text, str(path), tokens, batch, _sha256_file(path)))
+        refs.append(WorkloadRef(text, str(path), tokens, batch, _sha256_file(path), **extra))
     labels = [r.label for r in refs]
     for label in sorted({l for l in labels if labels.count(l) > 1}):
         problems.add("workloads", label, "each workload once")

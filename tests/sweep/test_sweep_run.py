@@ -270,3 +270,32 @@ def test_seeds_are_crossed_and_each_seed_gives_its_own_synthetic_weights(tmp_pat
 def test_sweep_is_a_function_and_a_package_in_any_import_order(code):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_torch_pruned_checkpoint_is_swept_with_its_own_weights(tmp_path):
+    """What users bring: a state dict pruned by torch.nn.utils.prune (weight_orig/weight_mask pairs, -0.0 zeros)."""
+    import torch
+    from torch import nn
+    from torch.nn.utils import prune as torch_prune
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+    for module in (model[0], model[2], model[5]):
+        torch_prune.l1_unstructured(module, "weight", amount=0.7)
+    path = tmp_path / "pruned.pt"
+    torch.save(model.state_dict(), path)
+    data = spec(workloads=[{"workload": str(path), "input_shape": [3, 16, 16]}], prune=["none"],
+                arch="unstructured-os-32x32", dataflows=["os"], space={"array.rows": [8, 16]})
+    with pytest.warns(UserWarning):
+        frame = accelsim.sweep(data, workers=1)
+    assert frame["status"].tolist() == ["ok", "ok"]
+    with pytest.warns(UserWarning):
+        workload = load_workload(path, input_shape=(3, 16, 16))
+    base = yaml.safe_load((REPO / "workloads/arch/unstructured-os-32x32.yaml").read_text())
+    for _, row in frame.iterrows():
+        arch = arch_from_dict({**base, "array": {"rows": int(row["array.rows"]), "cols": 32}})
+        direct = accelsim.simulate(workload, arch)
+        assert (row["cycles"], row["energy_pj"]) == (direct.total.cycles, direct.total.energy_pj)
+    # the pruned weights are skipped: fewer effectual MACs than dense ones
+    assert (frame["macs_effectual"] < frame["macs_dense"]).all()
