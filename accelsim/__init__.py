@@ -8,6 +8,7 @@ The public API is small and imported lazily, so ``import accelsim`` stays fast:
 >>> pruned = accelsim.prune(net, "nm:2:4")                             # doctest: +SKIP
 >>> enc = accelsim.encode(pruned["conv1"].weight, "nm:2:4")            # doctest: +SKIP
 >>> result = accelsim.simulate(pruned, arch)                           # doctest: +SKIP
+>>> table = accelsim.sweep("resnet50-1000", out="sweep-out")          # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _API = {
     "encode": "accelsim.formats",
     "simulate": "accelsim.sim",
     "energy_breakdown_pj": "accelsim.energy",
+    "sweep": "accelsim.sweep",  # a callable module: accelsim.sweep(spec, ...) and accelsim.sweep.load_sweep_spec
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -36,7 +36,7 @@ def run_compare(args) -> int:
     from accelsim.report.compare import parse_list, run_comparison
     from accelsim.report.writer import write_report
     from accelsim.spec import DATAFLOWS, load_arch
-    from accelsim.workload.loaders import load_workload
+    from accelsim.commands.options import workload_from_args
 
     check_output_dir(args.out, "--out", recognise=REPORT_FILES)
     dataflows = parse_list(args.dataflows, "--dataflows", DATAFLOWS)
@@ -50,7 +50,7 @@ def run_compare(args) -> int:
         prunes = [None if p.strip().lower() in ("none", "") else parse_scheme(p).name for p in args.prune]
         prunes = list(dict.fromkeys(prunes))
     archs = [load_arch(a) for a in args.arch]
-    workload = load_workload(args.workload, tokens=args.tokens, seed=args.seed)
+    workload = workload_from_args(args)
     comparison = run_comparison(workload, archs, dataflows=dataflows, formats=formats, prunes=prunes,
                                 seed=args.seed, quiet=args.quiet)
     with atomic_output_dir(args.out, command="compare", recognise=REPORT_FILES) as staging:
