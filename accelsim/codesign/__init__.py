@@ -25,7 +25,7 @@ _API = {
     "write_outputs": "accelsim.codesign.outputs",
     "plan_dict": "accelsim.codesign.outputs",
     "save_pruned_model": "accelsim.codesign.export",
-    "workload_yaml_text": "accelsim.codesign.export",
+    "save_state_dict": "accelsim.codesign.export",
     "layer_candidates": "accelsim.codesign.candidates",
     "OBJECTIVES": "accelsim.codesign.measure",
 }

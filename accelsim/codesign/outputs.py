@@ -1,4 +1,5 @@
-"""Files of a co-pruning run: ``plan.json``, ``model.safetensors``, ``pareto.png``, ``report.md/html``.
+"""Files of a co-pruning run: ``plan.json``, ``model.safetensors`` (+ ``model_state.safetensors``),
+``pareto.png``, ``report.md/html``.
 
 ``plan.json`` holds only what the seed determines (no wall times), so the same
 seed gives the same file byte for byte; the search time is in the report.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from accelsim.codesign.arch_search import plan_label
 from accelsim.codesign.candidates import DENSE, candidate_family
-from accelsim.codesign.export import save_pruned_model
+from accelsim.codesign.export import save_pruned_model, save_state_dict
 from accelsim.codesign.measure import format_label
 from accelsim.fileio import atomic_write_bytes, atomic_write_json, atomic_write_text
 
@@ -20,7 +21,8 @@ __all__ = ["PLAN_SCHEMA", "OUTPUT_FILES", "plan_dict", "write_outputs", "reprodu
 
 PLAN_SCHEMA = "accelsim-copruning-plan/1"
 #: Files a run writes (``check_output_dir`` recognises a folder holding them as an earlier run).
-OUTPUT_FILES = ("plan.json", "model.safetensors", "pareto.png", "report.md", "report.html")
+OUTPUT_FILES = ("plan.json", "model.safetensors", "model_state.safetensors", "pareto.png", "report.md",
+                "report.html")
 _MODELS = ("dense", "copruned", "magnitude_baseline", "nm24_baseline")
 
 
@@ -330,9 +332,10 @@ def write_outputs(result, out_dir) -> dict:
     plan = plan_dict(result)
     files = {"plan.json": atomic_write_json(out / "plan.json", plan)}
     best = result.best()
-    files["model.safetensors"] = Path(save_pruned_model(
-        out / "model.safetensors", result.model(), best.trained.workload,
-        source=f"accelsim copruning of {result.task.name} for {result.winner}: {plan_label(best.trained.choices)}"))
+    files["model.safetensors"] = save_pruned_model(
+        out / "model.safetensors", best.trained.workload,
+        description=f"{result.task.name} for {result.winner}: {plan_label(best.trained.choices)}")
+    files["model_state.safetensors"] = save_state_dict(out / "model_state.safetensors", result.model())
     png = pareto_png(result, plan)
     files["pareto.png"] = atomic_write_bytes(out / "pareto.png", png)
     files["report.md"] = atomic_write_text(out / "report.md", _report_md(result, plan))

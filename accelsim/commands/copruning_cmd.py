@@ -8,7 +8,8 @@ HELP = "co-prune a model with the simulator in the loop (per-layer patterns, arc
 DESCRIPTION = ("Search per-layer pruning patterns and levels that the arch's PE can exploit, scored by "
                "simulated energy and cycles and by measured accuracy after fine-tuning with fixed masks; "
                "compare with dense, global magnitude and uniform 2:4 baselines. Several --arch co-design "
-               "the hardware. Writes plan.json, model.safetensors, pareto.png and report.md/html.")
+               "the hardware. Writes plan.json, model.safetensors (for accelsim simulate --workload), "
+               "model_state.safetensors, pareto.png and report.md/html.")
 
 _NAMES = {"task": "--task", "arch": "--arch", "out": "--out", "max_accuracy_drop": "--max-accuracy-drop",
           "target_energy_pj": "--target-energy", "target_latency_cycles": "--target-latency",
@@ -69,6 +70,6 @@ def run_copruning(args) -> int:
     print(f"winner {result.winner}" + (f", runner-up {result.runner_up}" if result.runner_up else "")
           + f"; search {result.search_seconds:.0f} s")
     print(f"plan: {files['plan.json']}")
-    for kind in ("model.safetensors", "pareto.png", "report.md", "report.html"):
+    for kind in ("model.safetensors", "model_state.safetensors", "pareto.png", "report.md", "report.html"):
         print(f"  {kind}: {files[kind]}")
     return 0

@@ -60,7 +60,8 @@ def test_end_to_end_outputs_and_reload(tmp_path):
             "--pretrain-epochs", "4", "--finetune-epochs", "1", "--refine-steps", "1", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "copruning: step" in r.stderr and "left" in r.stderr           # progress on the terminal
-    for name in ("plan.json", "model.safetensors", "pareto.png", "report.md", "report.html"):
+    for name in ("plan.json", "model.safetensors", "model_state.safetensors", "pareto.png", "report.md",
+                 "report.html"):
         assert (out / name).stat().st_size > 0
     plan = json.loads((out / "plan.json").read_text())
     assert plan["winner"] in ("nm24-ws-32x32", "block4x4-ws-32x32") and plan["runner_up"] != plan["winner"]

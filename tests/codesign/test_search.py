@@ -174,10 +174,9 @@ def test_layer_info_output_layer_gets_no_channel_pruning():
 
 def test_released_model_is_fine_tuned_again_identically():
     r = _search("block4x4-ws-32x32", refine_steps=0)
-    key = r.best().trained.key
-    before = {k: v.clone() for k, v in r.model().state_dict().items()}
-    assert key not in r.trainer.keep                 # a searched plan, not the dense model or a baseline
+    key = next(ev.trained.key for ev in r.evaluated if ev.trained.key not in r.trainer.keep)
+    before = {k: v.clone() for k, v in r.trainer.model(key).state_dict().items()}
     r.trainer.release(())
     assert key not in r.trainer._models
-    after = r.model().state_dict()
+    after = r.trainer.model(key).state_dict()              # fine-tuned again from the stored masks
     assert all(torch.equal(before[k], after[k]) for k in before)
