@@ -51,8 +51,7 @@ def run_copruning(task: str, arch, out, *, max_accuracy_drop=1.0, target_energy_
         The result and ``{file name: path}`` of what was written.
     """
     from accelsim.codesign.outputs import OUTPUT_FILES, write_outputs
-    from accelsim.codesign.search import (DEFAULT_REFINE_STEPS, _check_settings, _load_archs,
-                                          deterministic_torch, run_search)
+    from accelsim.codesign.settings import DEFAULT_REFINE_STEPS, check_settings, load_archs
     from accelsim.fileio import atomic_output_dir, check_output_dir
 
     names = {"task": "task", "arch": "arch", "out": "out", "max_accuracy_drop": "max_accuracy_drop",
@@ -68,14 +67,16 @@ def run_copruning(task: str, arch, out, *, max_accuracy_drop=1.0, target_energy_
     check_output_dir(out, names["out"], recognise=OUTPUT_FILES)
     task_name = _check_task(task, names["task"])
     problems = ProblemCollector()
-    _check_settings(problems, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
+    check_settings(problems, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                     target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
                     refine_steps=refine_steps, names=names, margin_se=margin_se)
     for key, value in (("pretrain_epochs", pretrain_epochs), ("finetune_epochs", finetune_epochs)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             problems.add(names[key], value, "an integer >= 0")
-    archs = _load_archs(arch, problems, names["arch"])
+    archs = load_archs(arch, problems, names["arch"])
     problems.raise_if_any("invalid copruning arguments")
+    from accelsim.codesign.search import deterministic_torch, run_search
+
     with deterministic_torch(1):
         task_obj = load_task(task_name, seed=seed, pretrain_epochs=pretrain_epochs, finetune_epochs=finetune_epochs)
         result = run_search(task_obj, archs, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,

@@ -25,9 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accelsim.codesign.allocate import Option, lagrangian_path, lower_envelope
-from accelsim.codesign.candidates import DENSE, candidate_family, format_choices
+from accelsim.codesign.candidates import DENSE, candidate_family, format_choices, plan_key
 from accelsim.codesign.measure import format_label, objective_value
-from accelsim.codesign.trainer import plan_key
 
 __all__ = ["Evaluated", "ArchOutcome", "build_path", "cheapest_plan_cost", "search_arch", "plan_label",
            "planned_steps", "bisect_steps"]

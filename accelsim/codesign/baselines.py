@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelsim.codesign.candidates import candidate_mask
-from accelsim.codesign.trainer import plan_key
+from accelsim.codesign.candidates import candidate_mask, plan_key
 from accelsim.prune.unstructured import global_unstructured_keep_masks
 
 __all__ = ["run_baselines", "MAGNITUDE_GRID"]

@@ -40,7 +40,7 @@ from accelsim.prune.masks import keep_mask
 from accelsim.prune.scheme import BlockScheme, parse_scheme
 
 __all__ = ["DENSE", "SPARSITY_LEVELS", "NM_VARIANTS", "LayerInfo", "supports_weight_sparsity",
-           "layer_candidates", "candidate_mask", "candidate_family", "format_choices"]
+           "layer_candidates", "candidate_mask", "candidate_family", "format_choices", "plan_key"]
 
 #: The candidate that leaves a layer unpruned.
 DENSE = "dense"
@@ -192,3 +192,8 @@ def format_choices(arch) -> tuple:
     native = arch.sparsity.native_format
     others = tuple(f for f in arch.sparsity.formats if f not in (native, "dense"))
     return (None,) + others
+
+
+def plan_key(choices: dict) -> tuple:
+    """Canonical key of a per-module plan: its non-dense choices, in the given (module) order."""
+    return tuple((m, c) for m, c in choices.items() if c != DENSE)

@@ -21,8 +21,6 @@ Order of work (each step is documented where it is implemented):
 from __future__ import annotations
 
 import copy
-import math
-import numbers
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -30,9 +28,9 @@ from accelsim.codesign.arch_search import (ArchOutcome, Evaluated, build_path, c
                                           planned_steps, search_arch)
 from accelsim.codesign.baselines import MAGNITUDE_GRID, run_baselines
 from accelsim.codesign.budget import DEFAULT_MARGIN_SE, AccuracyBudget
+from accelsim.codesign.settings import DEFAULT_REFINE_STEPS, check_settings, load_archs
 from accelsim.codesign.candidates import DENSE, LayerInfo, layer_candidates, supports_weight_sparsity
 from accelsim.codesign.costs import CostTable
-from accelsim.codesign.measure import OBJECTIVES
 from accelsim.codesign.progress import SearchProgress
 from accelsim.codesign.task import Metrics, Task
 from accelsim.codesign.trainer import Trainer
@@ -40,8 +38,6 @@ from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
 
 __all__ = ["coprune", "run_search", "CoPruneResult", "deterministic_torch", "DEFAULT_REFINE_STEPS"]
 
-#: Greedy refinement fine-tunes per arch after the bisection.
-DEFAULT_REFINE_STEPS = 6
 _UNITS = {"energy": "pJ", "latency": "cycles", "edp": "pJ x cycles"}
 
 
@@ -149,59 +145,6 @@ class CoPruneResult:
         return self.trainer.measure(trained, spec, formats)
 
 
-# ----------------------------------------------------------------------------- checks
-def _number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
-
-
-def _check_settings(problems: ProblemCollector, *, max_accuracy_drop, target_energy_pj, target_latency_cycles,
-                    objective, seed, refine_steps, names, margin_se=DEFAULT_MARGIN_SE) -> None:
-    if not _number(max_accuracy_drop) or not 0.0 <= float(max_accuracy_drop) <= 100.0:
-        problems.add(names["max_accuracy_drop"], max_accuracy_drop, "a number of percentage points in [0, 100]")
-    if not _number(margin_se) or not 0.0 <= float(margin_se) <= 10.0:
-        problems.add(names.get("margin_se", "margin_se"), margin_se,
-                     "a number of standard errors in [0, 10] (0: plain accuracy comparison)")
-    if target_energy_pj is not None and target_latency_cycles is not None:
-        problems.add(names["target_latency_cycles"], target_latency_cycles,
-                     f"not together with {names['target_energy_pj']} (give one target)")
-    if target_energy_pj is not None and (not _number(target_energy_pj) or float(target_energy_pj) <= 0):
-        problems.add(names["target_energy_pj"], target_energy_pj, "an energy in pJ > 0")
-    if target_latency_cycles is not None and (not _number(target_latency_cycles) or float(target_latency_cycles) <= 0):
-        problems.add(names["target_latency_cycles"], target_latency_cycles, "a number of cycles > 0")
-    if objective not in OBJECTIVES:
-        problems.add(names["objective"], objective, "one of " + ", ".join(OBJECTIVES))
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
-        problems.add(names["seed"], seed, "an integer >= 0")
-    if not isinstance(refine_steps, numbers.Integral) or isinstance(refine_steps, bool) or refine_steps < 0:
-        problems.add(names["refine_steps"], refine_steps, "an integer >= 0")
-
-
-def _load_archs(arch, problems: ProblemCollector, field: str) -> list:
-    from accelsim.spec import ArchSpec, load_arch
-
-    items = list(arch) if isinstance(arch, (list, tuple)) else [arch]
-    if not items:
-        problems.add(field, arch, "at least one architecture")
-        return []
-    archs = []
-    for item in items:
-        if isinstance(item, ArchSpec):
-            archs.append(item)
-        elif isinstance(item, str) or hasattr(item, "__fspath__"):
-            archs.append(load_arch(item))
-        else:
-            problems.add(field, type(item).__name__, "an ArchSpec, an arch file path or a bundled arch name")
-    names = [a.name for a in archs]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
-        problems.add(field, dup, "each architecture once")
-    if archs and not any(supports_weight_sparsity(a) for a in archs):
-        for a in archs:
-            problems.add(field, a.name, f"an architecture whose PE exploits weight sparsity (N:M, unstructured "
-                                        f"or block); {a.name} has a dense PE ({a.sparsity.describe()}), so no "
-                                        f"pruning pattern saves anything on it")
-    return archs
-
-
 # ----------------------------------------------------------------------------- context
 class _Context:
     """Shared state of one search, handed to the per-arch search and the baselines."""
@@ -278,7 +221,7 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
              "refine_steps": "refine_steps", "model": "model", "margin_se": "margin_se"}
     names.update(option_names or {})
     problems = ProblemCollector()
-    _check_settings(problems, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
+    check_settings(problems, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                     target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
                     refine_steps=refine_steps, names=names, margin_se=margin_se)
     if not isinstance(task.model, torch.nn.Module):
@@ -292,7 +235,7 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
         if getattr(task, field) is not None and not callable(getattr(task, field)):
             problems.add(field, getattr(task, field), "a function model -> accuracy or {'accuracy', 'loss'}, "
                                                       "or None")
-    archs = _load_archs(arch, problems, names["arch"])
+    archs = load_archs(arch, problems, names["arch"])
     problems.raise_if_any("invalid co-pruning arguments")
 
     progress = progress or SearchProgress(quiet=quiet)

@@ -18,18 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from accelsim.codesign.candidates import DENSE
+from accelsim.codesign.candidates import plan_key
 from accelsim.codesign.masking import apply_masks, bake_masks
 from accelsim.codesign.measure import measure_workload
 from accelsim.codesign.task import read_metrics
 from accelsim.codesign.trace import trace_model
 
-__all__ = ["Trained", "Trainer", "plan_key"]
-
-
-def plan_key(choices: dict) -> tuple:
-    """Canonical key of a per-module plan: its non-dense choices, in the given (module) order."""
-    return tuple((m, c) for m, c in choices.items() if c != DENSE)
+__all__ = ["Trained", "Trainer"]
 
 
 @dataclass(frozen=True, eq=False)

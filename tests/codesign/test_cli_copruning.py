@@ -80,3 +80,14 @@ def test_end_to_end_outputs_and_reload(tmp_path):
     total = json.loads((tmp_path / "sim.json").read_text())["total"]
     assert total["cycles"] == plan["copruned"]["cycles"]
     assert total["energy_pj"] == plan["copruned"]["energy_pj"]
+
+
+def test_help_and_a_light_parser():
+    r = run("copruning", "--help")
+    assert r.returncode == 0 and "--max-accuracy-drop" in r.stdout and "--target-energy" in r.stdout
+    import subprocess
+    import sys
+    code = ("import sys, accelsim.cli as c; c.build_parser(); "
+            "print('torch' in sys.modules, 'accelsim.codesign.search' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["False", "False"], out.stdout + out.stderr

@@ -180,3 +180,24 @@ def test_released_model_is_fine_tuned_again_identically():
     assert key not in r.trainer._models
     after = r.trainer.model(key).state_dict()              # fine-tuned again from the stored masks
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+@pytest.mark.parametrize("objective", ["latency", "edp"])
+def test_other_objectives_minimise_what_they_say(objective):
+    r = _search("block4x4-ws-32x32", objective=objective, refine_steps=1, max_accuracy_drop=3.0)
+    best = r.best()
+    value = best.measure.objective(objective)
+    assert value == (best.measure.cycles if objective == "latency"
+                     else best.measure.energy_pj * best.measure.cycles)
+    for ev in r.evaluated:
+        if ev.feasible and ev.arch == r.winner:
+            assert value <= ev.measure.objective(objective)
+
+
+def test_a_dense_arch_next_to_a_sparse_one_runs_the_dense_model():
+    r = _search(["dense-ws-32x32", "block4x4-ws-32x32"], refine_steps=0)
+    dense_arch = r.outcomes["dense-ws-32x32"]
+    assert "dense PE" in dense_arch.note and dense_arch.best.trained.key == ()
+    assert set(r.ranking) == {"dense-ws-32x32", "block4x4-ws-32x32"}
+    plan = plan_dict(r)
+    assert plan["per_arch"]["dense-ws-32x32"]["copruned"]["sparsity"] == 0.0
