@@ -8,6 +8,8 @@ The public API is small and imported lazily, so ``import accelsim`` stays fast:
 >>> pruned = accelsim.prune(net, "nm:2:4")                             # doctest: +SKIP
 >>> enc = accelsim.encode(pruned["conv1"].weight, "nm:2:4")            # doctest: +SKIP
 >>> result = accelsim.simulate(pruned, arch)                           # doctest: +SKIP
+>>> review = accelsim.compare(net, ["dense-ws-32x32", arch], prunes=["nm:2:4"])  # doctest: +SKIP
+>>> review.write_report("review/")                                     # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ _API = {
     "encode": "accelsim.formats",
     "simulate": "accelsim.sim",
     "energy_breakdown_pj": "accelsim.energy",
+    "compare": "accelsim.report",
+    "ComparisonResult": "accelsim.report",
 }
 
 __all__ = sorted(_API) + ["__version__"]
