@@ -256,18 +256,25 @@ def _energy_per_mac_figure(d):
 
 
 # ----------------------------------------------------------------------------- heatmap
-def _common_prefix(names):
+def _common_prefix(names, share: float = 0.75) -> str:
+    """The longest dotted prefix (``"encoder.layer."``) that at least ``share`` of the names start with.
+
+    A prefix is never a whole name, so every name keeps something after it.
+    """
     if len(names) < 2:
         return ""
-    parts = [n.split(".") for n in names]
-    prefix = []
-    for group in zip(*parts):
-        if len(set(group)) != 1:
-            break
-        prefix.append(group[0])
-    if prefix and any(len(p) == len(prefix) for p in parts):
-        prefix = prefix[:-1]
-    return ".".join(prefix) + "." if prefix else ""
+    counts: dict[str, int] = {}
+    for name in names:
+        parts = name.split(".")
+        for k in range(1, len(parts)):
+            prefix = ".".join(parts[:k]) + "."
+            counts[prefix] = counts.get(prefix, 0) + 1
+    shared = [p for p, c in counts.items() if c >= share * len(names)]
+    return max(shared, key=lambda p: (len(p), p), default="")
+
+
+def _strip(name: str, prefix: str) -> str:
+    return name[len(prefix):] if prefix and name.startswith(prefix) else name
 
 
 def _heatmap_figure(d):
@@ -292,8 +299,8 @@ def _heatmap_figure(d):
     span = 2.0 ** math.ceil(math.log2(span))
     step = max(1, math.ceil(len(layers) / 100))
     shown = list(range(0, len(layers), step))
-    longest = max((len(layers[j]) - len(prefix) for j in shown), default=4)
-    cell_w, cell_h = 0.13, 0.17
+    longest = max((len(_strip(layers[j], prefix)) for j in shown), default=4)
+    cell_w, cell_h = (0.13 if len(shown) <= 60 else 0.115), 0.17
     row_label_in = 0.075 * max(len(d.labeller.config(s["arch"], s["dataflow"], s["prune"], s["format"]))
                                for s in rows) + 0.4
     width = row_label_in + len(layers) * cell_w + 1.6
@@ -309,7 +316,7 @@ def _heatmap_figure(d):
     ax.set_yticks([i + 0.5 for i in range(len(rows))],
                   [mpl_text(d.labeller.config(s["arch"], s["dataflow"], s["prune"], s["format"])) for s in rows],
                   fontsize=TICK_FONT)
-    ax.set_xticks([j + 0.5 for j in shown], [mpl_text(layers[j][len(prefix):]) for j in shown],
+    ax.set_xticks([j + 0.5 for j in shown], [mpl_text(_strip(layers[j], prefix)) for j in shown],
                   rotation=90, fontsize=TICK_FONT - 1)
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(f"layer, network order{' (every %d th shown)' % step if step > 1 else ''}", fontsize=LABEL_FONT)
@@ -324,7 +331,7 @@ def _heatmap_figure(d):
     bar.ax.set_yticklabels([f"{format_number(t, 3)}x" for t in ticks], fontsize=TICK_FONT)
     bar.set_label("speedup vs dense baseline (x, log scale)", fontsize=LABEL_FONT)
     fig.suptitle("Per-layer speedup against the dense baseline", fontsize=TITLE_FONT + 1.5)
-    prefix_note = f" Layer names drop their common prefix \u201c{prefix}\u201d." if prefix else ""
+    prefix_note = (f" Layer names drop the prefix \u201c{prefix}\u201d most of them share." if prefix else "")
     caption = ("One row per configuration (dense baselines left out: they are 1x by definition), one column per "
                "layer in network order. Colour: the layer's cycles on its architecture's dense baseline (same "
                "dataflow) / its cycles here; blue is faster, red slower, white unchanged; grey: no baseline."

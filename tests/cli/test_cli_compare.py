@@ -134,15 +134,21 @@ def test_same_command_twice_gives_identical_files(report_dir, tmp_path):
         assert (report_dir / name).read_bytes() == before[name], name
 
 
-def test_dataflows_all_and_timestamp_only_when_asked(tmp_path):
-    r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--dataflows", "all", "--quiet",
-            "--timestamp", "--out", str(tmp_path / "t"))
+def test_dataflows_all_formats_timestamp_and_what_is_not_run(tmp_path):
+    r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--dataflows", "all",
+            "--formats", "dense,bsr:4x4", "--prune", "block:4x4:0.5:pad", "--quiet", "--timestamp",
+            "--out", str(tmp_path / "t"))
     assert r.returncode == 0, r.stderr
     data = json.loads((tmp_path / "t" / "results.json").read_text())
-    assert [c["dataflow"] for c in data["configs"]] == ["ws", "os", "is"]
+    assert [c["config"] for c in data["configs"]] == [f"dense-ws-32x32/{df}/unpruned/dense" for df in ("WS", "OS", "IS")]
+    assert "skipped dense-ws-32x32/WS/block:4x4:0.5:pad/bsr:4x4: the dense PE of dense-ws-32x32 cannot exploit " \
+           "bsr:4x4" in r.stdout
+    assert "skipped dense-ws-32x32/IS/block:4x4:0.5:pad/dense: same cycles and energy as the unpruned dense " \
+           "baseline" in r.stdout
+    assert len(data["skipped"]) == 6
     prov = data["provenance"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", prov["generated_at"])
-    assert "--timestamp" in prov["command"]
+    assert "--timestamp" in prov["command"] and "--formats dense,bsr:4x4" in prov["command"]
     assert f"written {prov['generated_at']}" in (tmp_path / "t" / "report.html").read_text()
 
 
@@ -185,11 +191,3 @@ def test_out_checked_before_any_work(tmp_path):
     r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--quiet", "--out", str(tmp_path / "mine"))
     assert r.returncode == 2 and "--out" in r.stderr
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "do not delete"
-
-
-def test_format_the_arch_cannot_run_is_skipped_and_said(tmp_path):
-    r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--formats", "dense,bsr:4x4",
-            "--prune", "block:4x4:0.5:pad", "--quiet", "--out", str(tmp_path / "s"))
-    assert r.returncode == 0, r.stderr
-    assert "skipped dense-ws-32x32/WS/block:4x4:0.5:pad/bsr:4x4: the dense PE of dense-ws-32x32 cannot exploit " \
-           "bsr:4x4" in r.stdout

@@ -97,7 +97,15 @@ def test_to_dataframe(small):
         small.to_dataframe("arch")
 
 
-def test_to_dict_is_what_results_json_holds(small, tmp_path):
+def _no_plots(monkeypatch):
+    """Plots are not what these tests are about (tests/report/test_report_plots.py is): skip drawing them."""
+    import accelsim.report.writer as writer
+
+    monkeypatch.setattr(writer, "make_plots", lambda result: [])
+
+
+def test_to_dict_is_what_results_json_holds(small, tmp_path, monkeypatch):
+    _no_plots(monkeypatch)
     files = small.write_report(tmp_path / "r")
     assert json.loads(files["results.json"].read_text()) == json.loads(json.dumps(small.to_dict()))
     data = small.to_dict()
@@ -123,6 +131,7 @@ def test_workload_hash_follows_the_weights():
 
 
 def test_write_report_replaces_the_folder_whole(small, tmp_path, monkeypatch):
+    _no_plots(monkeypatch)
     out = tmp_path / "review"
     small.write_report(out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}

@@ -239,3 +239,20 @@ def test_what_changed_names_each_winner(review42, review42_dir):
     shown = re.fullmatch(r"([\d.]+)x faster", rows["lowest latency"][3])
     assert shown and float(shown.group(1)) == pytest.approx(expected, rel=0.01)
     assert expected > 1.5
+
+
+def test_hostile_names_are_escaped(hostile_report):
+    from conftest import HOSTILE_ARCH, HOSTILE_LAYERS, HOSTILE_WORKLOAD
+
+    html = (hostile_report / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "<img src=x" not in html and "<b class=pwn>" not in html
+    parsed = _html_tables(hostile_report / "report.html")
+    cells = {c for t in parsed.tables for r in t["rows"] for c in r} | {h for t in parsed.tables for h in t["headers"]}
+    assert HOSTILE_ARCH in cells and HOSTILE_LAYERS[0] in cells and HOSTILE_LAYERS[1] in cells
+    md = (hostile_report / "report.md").read_text(encoding="utf-8")
+    fence = re.findall(r"^```$", md, flags=re.M)
+    assert len(fence) == 2  # the command is the one code block (shown literally); no backtick inside it
+    outside = re.sub(r"^```$.*?^```$", "", md, flags=re.M | re.S)
+    assert "<script" not in outside and "<img src=x" not in outside
+    assert f"# accelsim design review: &lt;b class=pwn&gt;net&lt;/b&gt; $x^$" in md
+    assert HOSTILE_WORKLOAD in json.loads((hostile_report / "results.json").read_text())["workload"]
