@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from accelsim.report.result import REPORT_FILES
-
-__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_compare", "command_line", "REPORT_FILES"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_compare", "command_line"]
 
 HELP = "compare dataflows, formats, pruning and archs in one report"
 DESCRIPTION = ("Simulate every combination of archs x dataflows x pruning schemes x formats and write a "
@@ -62,6 +60,7 @@ def run_compare(args) -> int:
     from accelsim.fileio import check_output_dir
     from accelsim.report import compare
     from accelsim.report.api import parse_dataflows, parse_formats, parse_prunes
+    from accelsim.report.result import REPORT_FILES
 
     check_output_dir(args.out, "--out", recognise=REPORT_FILES)
     dataflows = parse_dataflows(args.dataflows, "--dataflows")
