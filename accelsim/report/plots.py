@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from accelsim.report.figures import (DPI, LABEL_FONT, MAX_SERIES, TICK_FONT, TITLE_FONT, chunks, log_ticks,
+from accelsim.report.figures import (LABEL_FONT, MAX_SERIES, TICK_FONT, TITLE_FONT, chunks, log_ticks,
                                      new_figure, outside_legend, plot_style, render_png)
 from accelsim.report.labels import BASELINE_VARIANT, mpl_text
 from accelsim.report.records import ENERGY_PARTS
@@ -75,7 +75,7 @@ def _variant(s):
 
 
 def _panels(summaries, labeller, with_baseline=True):
-    """``[(arch, [variants])]``: one panel per arch, split when it has more than MAX_SERIES variants."""
+    """``[(arch, [variants], suffix)]``: a panel per arch, split (suffix ``" (1/2)"``) past MAX_SERIES variants."""
     panels = []
     for arch in labeller.archs:
         variants = list(dict.fromkeys(_variant(s) for s in summaries if s["arch"] == arch
@@ -110,8 +110,8 @@ def _pack_rows(widths, max_row_in):
 def _panel_axes(widths, *, metrics=1, row_height_in=2.6, max_row_in=MAX_ROW_IN, legend_in=2.0, extra_h=0.8):
     """A figure of panels of the given widths (inches), packed into rows, one block of rows per metric.
 
-    Returns ``(fig, axes)`` with ``axes[metric][panel]``; the panels of one
-    metric share their y axis.
+    Returns ``(fig, axes, rows)``: ``axes[metric][panel]`` (the panels of one
+    metric share their y axis) and the panel indices of each row.
     """
     rows = _pack_rows(widths, max_row_in)
     row_w = max(sum(widths[i] for i in row) for row in rows)

@@ -195,7 +195,7 @@ def winners_table(winners, summaries) -> Table:
                "runner-up", "runner-up value"]
     rows = []
     for w in winners:
-        key, fmt, better = w["key"], show[w["key"]], _BETTER[w["key"]]
+        fmt, better = show[w["key"]], _BETTER[w["key"]]
         own = "it is one" if by_label[w["config"]]["baseline"] else _times(w["vs_own_baseline"], better)
         best = ("it is the best" if w["best_baseline"] == w["config"]
                 else f"{_times(w['vs_best_baseline'], better)} ({w['best_baseline']})")

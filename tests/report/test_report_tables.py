@@ -254,5 +254,5 @@ def test_hostile_names_are_escaped(hostile_report):
     assert len(fence) == 2  # the command is the one code block (shown literally); no backtick inside it
     outside = re.sub(r"^```$.*?^```$", "", md, flags=re.M | re.S)
     assert "<script" not in outside and "<img src=x" not in outside
-    assert f"# accelsim design review: &lt;b class=pwn&gt;net&lt;/b&gt; $x^$" in md
+    assert "# accelsim design review: &lt;b class=pwn&gt;net&lt;/b&gt; $x^$" in md
     assert HOSTILE_WORKLOAD in json.loads((hostile_report / "results.json").read_text())["workload"]
