@@ -3,6 +3,7 @@ what runs, provenance of the command line, errors."""
 
 import base64
 import csv
+import fcntl
 import json
 import re
 
@@ -17,11 +18,17 @@ PLOTS = ["latency.png", "speedup_energy_vs_dense.png", "layer_speedup_heatmap.pn
          "roofline.png", "utilization.png", "pareto.png", "storage.png"]
 
 
-@pytest.fixture(scope="module")
-def report_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report") / "review"
-    r = run(*ARGS, "--out", str(out))
-    assert r.returncode == 0, r.stderr
+@pytest.fixture(scope="session")
+def report_dir(tmp_path_factory, worker_id):
+    """The report of ARGS, written once per session: the first xdist worker runs it under a file lock."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if worker_id != "master" else base
+    out = root / "cli-compare-review"
+    with open(root / "cli-compare-review.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "report.html").is_file():
+            r = run(*ARGS, "--out", str(out))
+            assert r.returncode == 0, r.stderr
     return out
 
 

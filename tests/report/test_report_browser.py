@@ -13,8 +13,6 @@ import pytest
 
 from chromium_cdp import IMAGES_JS, OVERFLOW_JS, Browser, chromium_path
 
-pytestmark = pytest.mark.xdist_group("review42")
-
 WIDTH = 1400
 
 

@@ -10,19 +10,12 @@ import pytest
 from accelsim.report.figures import MAX_SERIES, plot_style, render_png
 from accelsim.report.plots import build_figures
 
-pytestmark = pytest.mark.xdist_group("review42")
-
 EXPECTED = {"latency.png", "speedup_energy_vs_dense.png", "layer_speedup_heatmap.png", "energy_per_mac.png",
             "roofline.png", "utilization.png", "pareto.png", "storage.png"}
 UNIT = re.compile(r"\([^()]+\)")
 NUMBER = re.compile(r"^[\u2212-]?[\d,]*\.?\d+(e[+-]?\d+)?x?$")
 
 
-@pytest.fixture(scope="module")
-def figures(review42):
-    with plot_style():
-        built = build_figures(review42)
-        yield built
 
 
 def _axes(fig):
@@ -73,11 +66,11 @@ def _labelled_texts(fig):
     return texts
 
 
-def test_every_plot_is_built(figures):
+def _check_every_plot_is_built(figures):
     assert {f.name for f in figures} == EXPECTED
 
 
-def test_no_axes_has_more_than_twelve_series(figures):
+def _check_no_axes_has_more_than_twelve_series(figures):
     for built in figures:
         for ax in _axes(built.figure):
             assert _series(ax) <= 12, (built.name, ax.get_title(), _series(ax))
@@ -85,7 +78,7 @@ def test_no_axes_has_more_than_twelve_series(figures):
                 assert _series(ax) <= MAX_SERIES + 2, (built.name, ax.get_title())
 
 
-def test_no_labels_overlap(figures):
+def _check_no_labels_overlap(figures):
     for built in figures:
         texts = _labelled_texts(built.figure)
         assert texts, built.name
@@ -94,7 +87,7 @@ def test_no_labels_overlap(figures):
                 assert _overlap(a, b) <= 1.0, f"{built.name}: {name_a} overlaps {name_b}"
 
 
-def test_labels_stay_inside_the_figure(figures):
+def _check_labels_stay_inside_the_figure(figures):
     for built in figures:
         fig = built.figure
         width, height = fig.bbox.width, fig.bbox.height
@@ -103,7 +96,7 @@ def test_labels_stay_inside_the_figure(figures):
                 f"{built.name}: {name} is cut off"
 
 
-def test_legends_sit_outside_every_axes(figures):
+def _check_legends_sit_outside_every_axes(figures):
     for built in figures:
         fig = built.figure
         renderer = fig.canvas.get_renderer()
@@ -115,7 +108,7 @@ def test_legends_sit_outside_every_axes(figures):
                 assert _overlap(box, ax.get_window_extent(renderer)) == 0.0, f"{built.name}: legend covers data"
 
 
-def test_titles_and_axis_labels_with_units(figures):
+def _check_titles_and_axis_labels_with_units(figures):
     for built in figures:
         fig = built.figure
         assert fig._suptitle is not None and fig._suptitle.get_text().strip(), built.name
@@ -138,7 +131,7 @@ def test_titles_and_axis_labels_with_units(figures):
                     assert label.strip(), f"{built.name}: categorical x axis without a label"
 
 
-def test_heatmap_is_configuration_by_layer(figures, review42):
+def _check_heatmap_is_configuration_by_layer(figures, review42):
     heat = next(f for f in figures if f.name == "layer_speedup_heatmap.png").figure
     ax = heat.axes[0]
     sparse = [s for s in review42.configs if not s["baseline"]]
@@ -155,7 +148,7 @@ def test_png_bytes_are_deterministic(review42):
     assert first == again and first[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_render_png_has_no_metadata(figures):
+def _check_render_png_has_no_metadata(figures):
     png = render_png(figures[-1].figure)
     assert b"Software" not in png and b"matplotlib" not in png.lower()
 
@@ -171,3 +164,25 @@ def test_the_overlap_check_catches_crowded_labels():
         fig.canvas.draw()
     texts = _labelled_texts(fig)
     assert any(_overlap(a, b) > 1.0 for i, (_, a) in enumerate(texts) for _, b in texts[i + 1:])
+
+
+def test_plots_of_a_42_configuration_compare_read(review42):
+    """All the checks above on one build of the figures (drawing them is the slow part).
+
+    They run with the report's matplotlib settings, as make_plots renders: ticks that matplotlib
+    creates while they are inspected get the same fonts as in the PNG.
+    """
+    with plot_style():
+        figures = build_figures(review42)
+        _check_all(figures, review42)
+
+
+def _check_all(figures, review42):
+    _check_every_plot_is_built(figures)
+    _check_no_axes_has_more_than_twelve_series(figures)
+    _check_no_labels_overlap(figures)
+    _check_labels_stay_inside_the_figure(figures)
+    _check_legends_sit_outside_every_axes(figures)
+    _check_titles_and_axis_labels_with_units(figures)
+    _check_heatmap_is_configuration_by_layer(figures, review42)
+    _check_render_png_has_no_metadata(figures)

@@ -11,8 +11,7 @@ import pytest
 import accelsim
 from accelsim.bundled_data import bundled_dir
 from accelsim.energy.table import bundled_table_dir
-
-pytestmark = pytest.mark.xdist_group("review42")
+from report_inputs import HOSTILE_ARCH, HOSTILE_LAYERS, HOSTILE_WORKLOAD
 
 QUANTITIES = {
     "energy": {"pJ", "nJ", "\u00b5J", "mJ", "J"},
@@ -242,8 +241,6 @@ def test_what_changed_names_each_winner(review42, review42_dir):
 
 
 def test_hostile_names_are_escaped(hostile_report):
-    from conftest import HOSTILE_ARCH, HOSTILE_LAYERS, HOSTILE_WORKLOAD
-
     html = (hostile_report / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html and "<img src=x" not in html and "<b class=pwn>" not in html
     parsed = _html_tables(hostile_report / "report.html")
