@@ -49,6 +49,10 @@ def command_line(args) -> str:
         words += ["--prune", scheme]
     if args.mapping is not None:
         words += ["--mapping", args.mapping]
+    if getattr(args, "input_shape", None) is not None:
+        words += ["--input-shape", ",".join(str(d) for d in args.input_shape)]
+    if getattr(args, "topology", None) is not None:
+        words += ["--topology", args.topology]
     words += ["--seed", str(args.seed), "--tokens", str(args.tokens), "--out", args.out]
     if args.timestamp:
         words.append("--timestamp")
@@ -57,6 +61,7 @@ def command_line(args) -> str:
 
 def run_compare(args) -> int:
     """Check --out, run :func:`accelsim.compare`, write the report, print where it is."""
+    from accelsim.commands.options import workload_from_args
     from accelsim.fileio import check_output_dir
     from accelsim.report import compare
     from accelsim.report.api import parse_dataflows, parse_formats, parse_prunes
@@ -66,7 +71,8 @@ def run_compare(args) -> int:
     dataflows = parse_dataflows(args.dataflows, "--dataflows")
     formats = parse_formats(args.formats, "--formats")
     prunes = parse_prunes(args.prune, "--prune")
-    result = compare(args.workload, args.arch, dataflows=dataflows, prunes=prunes, formats=formats,
+    workload = workload_from_args(args)
+    result = compare(workload, args.arch, dataflows=dataflows, prunes=prunes, formats=formats,
                      seed=args.seed, mapping=args.mapping, tokens=args.tokens, progress=not args.quiet,
                      command=command_line(args))
     files = result.write_report(args.out, timestamp=args.timestamp)

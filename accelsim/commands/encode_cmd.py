@@ -110,12 +110,12 @@ def run_encode(args) -> int:
     import sys
 
     from accelsim.fileio import STDOUT, check_output_file, write_json_output
-    from accelsim.workload.loaders import load_workload
+    from accelsim.commands.options import workload_from_args
 
     if args.json is not None:
         check_output_file(args.json, "--json", allow_stdout=True)
     out = sys.stderr if args.json == STDOUT else sys.stdout
-    workload = load_workload(args.workload, tokens=args.tokens, seed=args.seed)
+    workload = workload_from_args(args)
     report = None
     if args.prune:
         from accelsim.prune import prune_with_report

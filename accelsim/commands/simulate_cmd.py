@@ -78,13 +78,13 @@ def run_simulate(args) -> int:
     from accelsim.fileio import STDOUT, check_output_file, write_json_output
     from accelsim.sim import simulate
     from accelsim.spec import load_arch
-    from accelsim.workload.loaders import load_workload
+    from accelsim.commands.options import workload_from_args
 
     if args.json is not None:
         check_output_file(args.json, "--json", allow_stdout=True)
     out = sys.stderr if args.json == STDOUT else sys.stdout
     arch = load_arch(args.arch)
-    workload = load_workload(args.workload, tokens=args.tokens, seed=args.seed)
+    workload = workload_from_args(args)
     act = _activation_sparsity(args.activation_sparsity)
     kwargs = dict(dataflow=args.dataflow, seed=args.seed, energy_table=args.energy_table,
                   activation_sparsity=act)

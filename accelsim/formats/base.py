@@ -49,8 +49,8 @@ class SparseTensor:
     index_bits : int or None
         Width requested for the index fields (``None``: minimal widths).
     nnz : int
-        Nonzero elements of the weight (bit pattern not all zeros; so
-        ``-0.0`` counts). Explicit zeros stored by a format are not counted.
+        Nonzero elements of the weight (``value != 0``: ``-0.0`` is a zero).
+        Explicit zeros stored by a format are not counted.
     """
 
     spec: FormatSpec
@@ -117,7 +117,12 @@ class SparseTensor:
         return MappingProxyType({"values": values, "metadata": metadata, "total": values + metadata})
 
     def to_dense(self) -> np.ndarray:
-        """A new array of the original shape and dtype, bit-identical to the encoded weight."""
+        """A new array of the original shape and dtype, equal to the encoded weight.
+
+        Every nonzero (NaN included) comes back bit for bit. Zeros come back
+        as zeros; a zero the format does not store comes back as ``+0``, so
+        the sign of a ``-0.0`` is the one thing a round trip may lose.
+        """
         return self._to_matrix().reshape(self.shape)
 
     def check(self, full: bool = False) -> None:

@@ -37,8 +37,11 @@ def encode(weight, fmt, value_bits: int = 8, index_bits: int | None = None) -> S
     The weight is viewed as a matrix ``(shape[0], prod(shape[1:]))``: rows are
     output channels, columns the reduction dimension (a Linear ``(out, in)``
     as is, a conv ``(K, C, R, S)`` as ``(K, C*R*S)``, a 1-D array as one row).
-    An element is zero when its bit pattern is all zeros (``-0.0`` is kept),
-    so :meth:`SparseTensor.to_dense` returns the input bit for bit.
+    An element is zero when ``value == 0`` in IEEE terms, so ``-0.0`` is a
+    zero (``torch.nn.utils.prune`` and ``w * mask`` produce it). Formats
+    store only the nonzeros (plus their own explicit zeros):
+    :meth:`SparseTensor.to_dense` returns every nonzero bit for bit and
+    every zero as a zero, whose sign may be lost.
 
     Parameters
     ----------

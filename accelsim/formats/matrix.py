@@ -58,13 +58,16 @@ def as_matrix(arr: np.ndarray) -> np.ndarray:
 
 
 def nonzero_mask(values: np.ndarray) -> np.ndarray:
-    """Mask of elements whose bit pattern is not all zeros.
+    """Mask of the nonzero elements: ``values != 0`` in IEEE terms.
 
-    This is the zero test of every format: ``-0.0`` counts as a nonzero (it
-    is stored), so decoding reproduces the input bit for bit.
+    This is the zero test of every format (and of pruning and the
+    simulator): ``-0.0`` is a zero, like ``+0.0``, so a weight pruned with
+    ``w * mask`` (which turns pruned negative weights into ``-0.0``) is as
+    sparse as one pruned by assignment. NaN is not zero. Formats store only
+    nonzeros (plus their own explicit zeros), so the sign of a zero is the
+    one thing a round trip may lose.
     """
-    raw = values.view(np.dtype(f"u{values.dtype.itemsize}"))
-    return raw != 0
+    return np.asarray(values) != 0
 
 
 def min_width(count: int) -> int:

@@ -1,4 +1,10 @@
-"""Pruning: magnitude, N:M, block, channel and kernel schemes for arrays, layers and workloads."""
+"""Pruning: magnitude, N:M, block, channel and kernel schemes for arrays, layers and workloads.
+
+The package is callable: ``accelsim.prune(x, scheme)`` is
+:func:`accelsim.prune.prune` (the spelling of the ``accelsim`` docstring),
+and its attributes are the package's (``accelsim.prune.apply_to_module``, the
+README's spelling). Both work in any import order.
+"""
 
 from accelsim.prune.api import prune, prune_with_report
 from accelsim.prune.channel import shrink_channels

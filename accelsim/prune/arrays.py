@@ -99,7 +99,12 @@ def lowest_k_mask(score: np.ndarray, k: int) -> np.ndarray:
 
 
 def apply_keep_mask(weight: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Copy of ``weight`` (same shape and dtype) with entries where ``keep`` is False set to 0."""
+    """Copy of ``weight`` (same shape and dtype) with entries where ``keep`` is False set to 0.
+
+    Zeros are assigned, never multiplied, and every zero of the result is
+    ``+0.0`` (a ``-0.0`` already in ``weight`` is rewritten), so pruning
+    never leaves a ``-0.0`` behind.
+    """
     out = np.array(weight, copy=True)
-    out[~keep.reshape(weight.shape)] = 0
+    out[~keep.reshape(weight.shape) | (out == 0)] = 0
     return out

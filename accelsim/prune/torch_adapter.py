@@ -35,14 +35,18 @@ def apply_to_module(module, scheme, *, layers=None, persistent: bool = False) ->
         Module types to prune; default ``(nn.Linear, nn.Conv2d, nn.Conv1d)``.
         Their ``weight`` must have output channels on axis 0.
     persistent : bool
-        False (default): multiply ``weight`` by the mask in place; the module
-        stays a plain module with unchanged ``state_dict`` keys, but training
-        can regrow the zeros. True: use
+        False (default): set the pruned entries of ``weight`` to ``+0.0`` in
+        place (by assignment, so no ``-0.0`` is created; zeros already there
+        become ``+0.0`` too); the module stays a plain module with unchanged
+        ``state_dict`` keys, but training can regrow the zeros. True: use
         ``torch.nn.utils.prune.custom_from_mask`` so ``weight_mask`` is
         stored and re-applied on every forward (``weight_orig`` holds the
         dense values; ``torch.nn.utils.prune.remove`` makes it permanent).
-        A weight that is already reparametrised by ``torch.nn.utils.prune``
-        is always pruned through ``custom_from_mask``, so masks combine.
+        torch applies that mask by multiplication, so pruned negative
+        weights read ``-0.0``; accelsim counts them as zeros (the zero rule,
+        ``docs/pruning.md``). A weight that is already reparametrised by
+        ``torch.nn.utils.prune`` is always pruned through
+        ``custom_from_mask``, so masks combine.
 
     Returns
     -------
@@ -90,7 +94,9 @@ def apply_to_module(module, scheme, *, layers=None, persistent: bool = False) ->
                 torch_prune.custom_from_mask(sub, "weight", t_mask.to(sub.weight.dtype))
             else:
                 with torch.no_grad():
-                    sub.weight.mul_(t_mask.to(sub.weight.dtype))
+                    # Assign, never multiply: w * 0 is -0.0 for negative w. Zeros already
+                    # in the weight are rewritten as +0.0 too, so none is left as -0.0.
+                    sub.weight.masked_fill_(~t_mask | (sub.weight == 0), 0)
         after = sub.weight.detach().to("cpu", torch.float64).numpy()
         entries.append(layer_report(label, scheme.target_sparsity, w, after, note))
     return PruneReport(scheme.name, scheme.target_sparsity, tuple(entries))

@@ -23,8 +23,8 @@ block row.) How these agree with the PE and array models, and the counting
 conventions between them, is documented in ``docs/simulator.md`` ("Agreement
 with the PE model") and checked by ``tests/sim/test_array_pe_agreement.py``.
 
-An element is zero when its bit pattern is all zeros (the rule of
-:mod:`accelsim.formats`, so ``-0.0`` is stored). For the input-stationary
+An element is zero when ``value == 0`` (the zero rule of
+:mod:`accelsim.formats`: ``-0.0`` is a zero). For the input-stationary
 dataflow the profile also counts, per row fold of the reduction, how many
 output channels have any stored weight in it (:attr:`WeightProfile.is_vectors`):
 IS streams one weight vector per output channel through a row fold and can
@@ -171,12 +171,21 @@ def weight_storage_bits(fmt: FormatSpec, rows: int, cols: int, nnz: int, value_b
 
 
 def raw_bits_view(matrix: np.ndarray, name: str) -> np.ndarray:
-    """C-contiguous unsigned-integer view of a weight matrix (nonzero bit pattern = stored)."""
+    """C-contiguous unsigned-integer view of a weight matrix (nonzero element = nonzero word).
+
+    Float ``-0.0`` is mapped to ``+0.0`` first (a copy only when there is
+    one), so every zero, whatever its sign, is an all-zero word.
+    """
     arr = np.ascontiguousarray(matrix)
     if arr.dtype.kind not in "biuf" or arr.dtype.itemsize not in (1, 2, 4, 8):
         raise AccelsimInputError(f"cannot simulate layer {name!r}",
                                  [Problem(f"{name}.weight", f"dtype {arr.dtype}",
                                           "a bool, integer or float array")])
+    if arr.dtype.kind == "f":
+        negative_zero = (arr == 0) & np.signbit(arr)
+        if negative_zero.any():
+            arr = arr.copy()
+            arr[negative_zero] = 0
     return arr.view(np.dtype(f"u{arr.dtype.itemsize}"))
 
 

@@ -1,236 +1,307 @@
-"""Turn checkpoint weights (safetensors or a torch state dict) into linear layers.
+"""Checkpoints as workloads: read a safetensors file or a torch state dict, write a safetensors file.
 
-Rules (also in ``docs/workloads.md``):
+Reading (:func:`read_checkpoint`; rules in ``docs/workloads.md``):
 
-* every 2-D floating-point tensor whose key ends in ``weight`` becomes a linear
-  layer named by the key without its ``.weight`` suffix, weight ``(out, in)``
-  as float32, ``M = tokens * batch``;
-* keys containing ``embed``, ``wte``, ``wpe``, ``word_embeddings``,
-  ``position_embeddings`` or ``token_type`` (case-insensitive) are embedding
-  tables (look-ups, no MACs) and are skipped;
-* 1-D tensors (biases, norm scales) and keys not ending in ``weight`` are skipped;
-* 3-D/4-D/5-D weights (convolutions) are skipped with the reason recorded: a
-  checkpoint has no input size, so their GEMM M is unknown -- use
-  :func:`accelsim.workload.torch_frontend.from_torch` for conv nets;
-* 2-D non-floating weights (e.g. int8 quantised; also float8 in safetensors,
-  which NumPy cannot read) are skipped with the reason.
+* a safetensors file whose metadata has :data:`WORKLOAD_METADATA_KEY`
+  (``"accelsim.workload"``) carries the text of a workload YAML; its layers
+  get the tensors ``<layer name>.weight`` (what :func:`save_safetensors` writes);
+* with ``topology`` (a workload of shapes) the same by-name rule applies to any file;
+* otherwise the keys decide: a Hugging Face BERT layout (MiniLM, BERT) becomes
+  an encoder with its attention matmuls in module order, and other
+  conv/linear weights a chain in the file's order (convs need ``input_shape``);
+* ``torch.nn.utils.prune`` pairs load as the masked weight, sparse tensors
+  are densified, meta tensors and NaN/Inf weights are refused, ``-0.0`` is a zero;
+* the workload is named by ``config.json`` beside the file (``_name_or_path``,
+  else ``model_type``) or by the file name.
 
-Safetensors keys are taken in natural order (``layer.2`` before ``layer.10``)
-because the format does not keep the model's order; torch state dicts keep
-their own order. Torch files are read with ``torch.load(weights_only=True)``,
-which refuses pickles that would run code.
+torch is imported only for torch files and for :func:`save_safetensors` of a module.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import struct
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from accelsim.errors import AccelsimInputError, Problem
-from accelsim.workload.layer import Workload, linear_layer
+from accelsim.workload.checkpoint_layout import (EMBEDDING_MARKERS, SkippedTensor, attach_weights,
+                                                 bert_plan, build_layers, chain_plan, remaining)
+from accelsim.workload.checkpoint_tensors import (fold_prune_pairs, read_safetensors_entries,
+                                                  read_torch_entries)
+from accelsim.workload.layer import Workload
 
-__all__ = ["EMBEDDING_MARKERS", "SkippedTensor", "CheckpointScan", "layers_from_tensors",
-           "read_checkpoint"]
+__all__ = ["WORKLOAD_METADATA_KEY", "MAX_INPUT_DIM", "EMBEDDING_MARKERS", "SkippedTensor", "CheckpointScan",
+           "read_checkpoint", "save_safetensors", "check_input_shape", "checkpoint_config"]
 
-#: Substrings (lower case) marking embedding tables in a key.
-EMBEDDING_MARKERS = ("embed", "wte", "wpe", "word_embeddings", "position_embeddings", "token_type")
+#: Safetensors metadata key whose value is the text of a workload YAML (docs/workloads.md).
+WORKLOAD_METADATA_KEY = "accelsim.workload"
 
+#: Largest value of one ``input_shape`` dimension.
+MAX_INPUT_DIM = 1_000_000
 
-@dataclass(frozen=True)
-class SkippedTensor:
-    """A tensor of the checkpoint that did not become a layer.
-
-    Attributes
-    ----------
-    key, shape, dtype : str, tuple, str
-    reason : str
-    notable : bool
-        True for weights that do compute (conv kernels, quantised matrices)
-        whose absence changes the workload; False for biases, norms, embeddings.
-    """
-
-    key: str
-    shape: tuple
-    dtype: str
-    reason: str
-    notable: bool = False
+#: Largest workload YAML text accepted from a file's metadata (bytes).
+MAX_METADATA_YAML_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, eq=False)
 class CheckpointScan:
-    """Result of reading a checkpoint: the workload and what was left out."""
+    """Result of reading a checkpoint.
+
+    Attributes
+    ----------
+    workload : Workload
+    skipped : tuple of SkippedTensor
+        Tensors that did not become layers, with reasons.
+    notes : tuple of str
+        Assumptions made (conv spatial sizes, attention heads), shown to the user.
+    layout : str
+        ``"metadata"``, ``"topology"``, ``"bert"`` or ``"chain"``: how the layers were found.
+    """
 
     workload: Workload
     skipped: tuple
+    notes: tuple = ()
+    layout: str = "chain"
 
 
-def _natural_key(key: str):
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
+def check_input_shape(value, field: str = "input_shape"):
+    """``value`` as a tuple ``(C, H, W)`` or ``(C, L)`` of integers >= 1, or None.
 
-
-def _is_embedding(key: str) -> bool:
-    low = key.lower()
-    return any(marker in low for marker in EMBEDDING_MARKERS)
-
-
-def _classify(key: str, shape: tuple, dtype: str, is_float: bool) -> tuple[str | None, bool]:
-    """Reason to skip (or None to keep) and whether the skip is notable."""
-    if not key.endswith("weight"):
-        return "key does not end in 'weight'", False
-    if _is_embedding(key):
-        return "embedding table (a look-up, no MACs)", False
-    if len(shape) < 2:
-        return "1-D tensor (bias or norm scale)", False
-    if len(shape) > 2:
-        return (f"{len(shape)}-D weight (convolution?): a checkpoint has no input size, so "
-                "its GEMM M is unknown; use from_torch for conv nets"), True
-    if not is_float:
-        return f"dtype {dtype} is not a supported floating-point type (quantised?)", True
-    if 0 in shape:
-        return "empty tensor", False
-    return None, False
-
-
-def layers_from_tensors(entries, *, tokens: int, batch: int, name: str, source: str) -> CheckpointScan:
-    """Build linear layers from ``(key, shape, dtype, is_float, load)`` entries.
-
-    ``load()`` returns the tensor as a float32 NumPy array; it is called only
-    for tensors that become layers.
+    Raises
+    ------
+    AccelsimInputError
     """
-    layers, skipped, used = [], [], set()
-    for key, shape, dtype, is_float, load in entries:
-        reason, notable = _classify(key, tuple(shape), dtype, is_float)
-        if reason is not None:
-            skipped.append(SkippedTensor(key, tuple(shape), dtype, reason, notable))
-            continue
-        layer_name = key[: -len(".weight")] if key.endswith(".weight") else key
-        if not layer_name or layer_name in used:
-            layer_name = key
-        used.add(layer_name)
-        out_features, in_features = (int(s) for s in shape)
-        layers.append(linear_layer(layer_name, in_features=in_features, out_features=out_features,
-                                   tokens=tokens * batch, weight=load()))
-    if not layers:
-        kinds = sorted({s.reason for s in skipped})
-        raise AccelsimInputError(
-            f"no linear layers found in checkpoint {source}",
-            [Problem("checkpoint", f"{len(skipped)} tensor(s)",
-                     "at least one 2-D floating-point tensor whose key ends in 'weight' and is "
-                     "not an embedding")],
-            ("skipped: " + "; ".join(kinds)) if kinds else "the checkpoint holds no tensors")
-    return CheckpointScan(Workload(name=name, layers=tuple(layers), source=source), tuple(skipped))
+    if value is None:
+        return None
+    ok = (isinstance(value, (tuple, list)) and len(value) in (2, 3)
+          and all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                  and 1 <= int(v) <= MAX_INPUT_DIM for v in value))
+    if not ok:
+        raise AccelsimInputError(f"invalid {field}", [
+            Problem(field, value, f"(C, H, W) or (C, L) of integers from 1 to {MAX_INPUT_DIM}, "
+                    "e.g. (3, 224, 224); on the command line --input-shape 3,224,224")])
+    return tuple(int(v) for v in value)
 
 
-# ------------------------------------------------------------- safetensors
-_FLOAT_CODES = {"F16", "F32", "F64", "BF16"}
-
-
-def _bf16_loader(path: Path, key: str):
-    """Read one BF16 tensor as float32 (NumPy has no bfloat16)."""
-    def load():
-        with open(path, "rb") as f:
-            (header_len,) = struct.unpack("<Q", f.read(8))
-            info = json.loads(f.read(header_len))[key]
-            begin, end = info["data_offsets"]
-            f.seek(8 + header_len + begin)
-            raw = np.frombuffer(f.read(end - begin), dtype="<u2")
-        return (raw.astype(np.uint32) << 16).view(np.float32).reshape(info["shape"])
-    return load
-
-
-def _read_safetensors(path: Path, tokens: int, batch: int) -> CheckpointScan:
-    from safetensors import safe_open
-
+def checkpoint_config(path) -> dict | None:
+    """The Hugging Face ``config.json`` beside ``path``, if it is one (a JSON object), else None."""
+    config = Path(path).parent / "config.json"
     try:
-        handle = safe_open(str(path), framework="numpy")
-    except Exception as exc:  # SafetensorError, OSError: not a safetensors file
-        raise AccelsimInputError(f"cannot read checkpoint {path}", [
-            Problem("checkpoint", str(path), f"a valid .safetensors file ({exc})")]) from None
-    with handle as f:
-        entries = []
-        for key in sorted(f.keys(), key=_natural_key):
-            sl = f.get_slice(key)
-            code, shape = sl.get_dtype(), tuple(sl.get_shape())
-            if code == "BF16":
-                load = _bf16_loader(path, key)
-            else:
-                def load(k=key):
-                    return np.asarray(f.get_tensor(k), dtype=np.float32)
-            entries.append((key, shape, code, code in _FLOAT_CODES, load))
-        return layers_from_tensors(entries, tokens=tokens, batch=batch, name=path.stem,
-                                   source=str(path))
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
-# ------------------------------------------------------------- torch
-def _flatten(obj, prefix: str, out: dict) -> None:
-    import torch
-    for key, value in obj.items():
-        full = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, torch.Tensor):
-            out[full] = value
-        elif isinstance(value, dict):
-            _flatten(value, full, out)
+def _config_name(config: dict | None) -> str | None:
+    if not config:
+        return None
+    for key in ("_name_or_path", "model_type"):
+        value = config.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip().rstrip("/").rsplit("/", 1)[-1] or None
+    return None
 
 
-def _read_torch(path: Path, tokens: int, batch: int) -> CheckpointScan:
-    import torch
+def _config_heads(config: dict | None) -> int | None:
+    value = (config or {}).get("num_attention_heads")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return None
 
+
+def _metadata_workload(text, path: Path, tokens: int, batch: int) -> Workload:
+    from accelsim.workload.bundled import parse_workload_yaml
+
+    origin = f"{path} (metadata {WORKLOAD_METADATA_KEY!r})"
+    if not isinstance(text, str) or not text.strip():
+        raise AccelsimInputError(f"invalid workload description in {origin}", [
+            Problem(WORKLOAD_METADATA_KEY, text, "the text of a workload YAML (docs/workloads.md)")])
+    if len(text.encode("utf-8")) > MAX_METADATA_YAML_BYTES:
+        raise AccelsimInputError(f"invalid workload description in {origin}", [
+            Problem(WORKLOAD_METADATA_KEY, f"{len(text)} characters",
+                    f"at most {MAX_METADATA_YAML_BYTES} bytes of YAML")])
     try:
-        obj = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as exc:  # UnpicklingError (code refused), RuntimeError (corrupt), ...
-        raise AccelsimInputError(
-            f"cannot read checkpoint {path}",
-            [Problem("checkpoint", str(path),
-                     "a torch state dict readable with torch.load(weights_only=True): "
-                     "tensors in (nested) dicts, no pickled code or modules")],
-            f"torch.load said: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}. "
-            "Save with torch.save(model.state_dict(), path).") from None
-    if isinstance(obj, dict):
-        for wrapper in ("state_dict", "model"):
-            inner = obj.get(wrapper)
-            if isinstance(inner, dict) and any(isinstance(v, torch.Tensor) for v in inner.values()):
-                obj = inner
-                break
-    if not isinstance(obj, dict):
-        raise AccelsimInputError(f"cannot read checkpoint {path}", [
-            Problem("checkpoint", type(obj).__name__, "a dict of tensors (a state dict)")])
-    tensors: dict = {}
-    _flatten(obj, "", tensors)
-    entries = []
-    for key, t in tensors.items():
-        def load(t=t):
-            return t.detach().to(torch.float32).clone().numpy()
-        entries.append((key, tuple(t.shape), str(t.dtype).replace("torch.", ""),
-                        t.is_floating_point(), load))
-    return layers_from_tensors(entries, tokens=tokens, batch=batch, name=path.stem,
-                               source=str(path))
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise AccelsimInputError(f"invalid workload description in {origin}", [],
+                                 f"not valid YAML: {exc}") from None
+    return parse_workload_yaml(data, origin=origin, tokens=tokens, batch=batch).workload
 
 
-def read_checkpoint(path, *, tokens: int = 128, batch: int = 1) -> CheckpointScan:
-    """Read a ``.safetensors`` or torch ``.pt``/``.pth``/``.bin`` file into linear layers.
+def read_checkpoint(path, *, tokens: int = 128, batch: int = 1, input_shape=None,
+                    topology: Workload | None = None) -> CheckpointScan:
+    """Read a ``.safetensors`` or torch ``.pt``/``.pth``/``.bin`` file into a workload with its weights.
 
     Parameters
     ----------
     path : str or os.PathLike
     tokens, batch : int
-        ``M = tokens * batch`` for every layer.
+        Sequence length and batch: linear M = tokens x batch (one token per
+        sequence for a BERT pooler; one vector per image, M = batch, for the
+        linear layers of a checkpoint with convs).
+    input_shape : tuple of int, optional
+        ``(C, H, W)`` (or ``(C, L)``) input of the first conv. Needed when
+        the checkpoint has conv weights and no workload description.
+    topology : Workload, optional
+        Layer shapes to use instead of guessing them (e.g.
+        ``load_workload("resnet18", weights=False)``); its conv/linear layers
+        take the tensors ``<layer name>.weight``.
 
     Returns
     -------
     CheckpointScan
-        The workload and the tensors that were skipped, with reasons.
 
     Raises
     ------
     AccelsimInputError
-        Unreadable file, pickled code, or no usable weight.
+        Unreadable file, pickled code, bad metadata, missing/mis-shaped
+        tensors, meta tensors, NaN/Inf weights, convs without an input
+        shape, or no usable weight.
     """
     path = Path(path)
+    input_shape = check_input_shape(input_shape)
+    metadata = {}
     if path.suffix.lower() == ".safetensors":
-        return _read_safetensors(path, tokens, batch)
-    return _read_torch(path, tokens, batch)
+        entries, metadata = read_safetensors_entries(path)
+    else:
+        entries = read_torch_entries(path)
+    entries, problems = fold_prune_pairs(entries)
+    if problems:
+        raise AccelsimInputError(f"cannot read the pruned weights of checkpoint {path}", problems)
+    config = checkpoint_config(path)
+    default_name = _config_name(config) or path.stem
+    if WORKLOAD_METADATA_KEY in metadata:
+        shapes = _metadata_workload(metadata[WORKLOAD_METADATA_KEY], path, tokens, batch)
+        layers, skipped = attach_weights(shapes, entries, "the workload in its metadata")
+        workload = Workload(name=shapes.name, layers=tuple(layers), source=str(path),
+                            sequential=shapes.sequential)
+        return CheckpointScan(workload, tuple(skipped), (), "metadata")
+    if topology is not None:
+        layers, skipped = attach_weights(topology, entries, f"topology {topology.name!r}")
+        workload = Workload(name=default_name, layers=tuple(layers), source=str(path),
+                            sequential=topology.sequential)
+        return CheckpointScan(workload, tuple(skipped), (), "topology")
+    plan, notes, layout = [], [], "chain"
+    bert = bert_plan(entries, tokens=tokens, batch=batch, heads=_config_heads(config))
+    used = set()
+    if bert is not None:
+        plan, used, bert_notes = bert
+        notes.extend(bert_notes)
+        layout = "bert"
+    rest, skipped = remaining(entries, used)
+    if rest:
+        more, chain_notes = chain_plan(rest, tokens=tokens, batch=batch, input_shape=input_shape,
+                                       source=str(path), ordered=path.suffix.lower() != ".safetensors")
+        plan.extend(more)
+        notes.extend(chain_notes)
+    if not plan:
+        kinds = sorted({s.reason for s in skipped})
+        raise AccelsimInputError(
+            f"no conv or linear layers found in checkpoint {path}",
+            [Problem("checkpoint", f"{len(skipped)} tensor(s)",
+                     "at least one 2-D (linear) or 3-D/4-D (conv) floating-point tensor whose key "
+                     "ends in 'weight' and is not an embedding")],
+            ("skipped: " + "; ".join(kinds)) if kinds else "the checkpoint holds no tensors")
+    layers = build_layers(plan, str(path))
+    workload = Workload(name=default_name, layers=tuple(layers), source=str(path))
+    return CheckpointScan(workload, tuple(skipped), tuple(notes), layout)
+
+
+# ------------------------------------------------------------------ writing
+_SAFETENSORS_DTYPES = (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
+                       np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)
+
+
+def save_safetensors(workload_or_module, path, *, example_input=None, metadata=None) -> Path:
+    """Write weights and their workload description to a ``.safetensors`` file, atomically.
+
+    The file holds one tensor ``<layer name>.weight`` per conv/linear layer
+    (PyTorch layout: linear ``(out, in)``, conv ``(K, C/groups, R, S)``) and
+    the metadata key :data:`WORKLOAD_METADATA_KEY` whose value is the text of
+    a workload YAML (the bundled schema) with those layer names.
+    :func:`read_checkpoint` (and so ``accelsim simulate --workload FILE``)
+    rebuilds the same layers, shapes and weights from it.
+
+    Parameters
+    ----------
+    workload_or_module : Workload or torch.nn.Module
+        A module is first traced with
+        :func:`accelsim.workload.torch_frontend.from_torch` on ``example_input``
+        (its pruned weights, ``torch.nn.utils.prune`` masks applied, are saved).
+    path : str or os.PathLike
+        Output file; written through a temporary file and renamed, so an
+        interrupted write leaves no partial file.
+    example_input : optional
+        Required for a module (batch 1: the YAML schema has no per-layer batch).
+    metadata : dict of str to str, optional
+        Extra metadata entries (must not use the ``accelsim.`` prefix).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    AccelsimInputError
+        A path that cannot be written (checked first), a conv/linear layer
+        without weight, a conv with batch other than 1, bad metadata, or a
+        module without ``example_input``.
+    """
+    from safetensors.numpy import save
+
+    from accelsim import __version__
+    from accelsim.fileio import atomic_write_bytes, check_output_file
+    from accelsim.workload.yaml_dump import dump_workload_yaml
+
+    path = check_output_file(path, "path")          # before tracing: a bad path fails at once
+    workload = _as_workload(workload_or_module, example_input)
+    problems = []
+    extra = {} if metadata is None else metadata
+    if not isinstance(extra, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                              for k, v in extra.items()):
+        problems.append(Problem("metadata", metadata, "a dict of str to str"))
+    elif any(k.startswith("accelsim.") for k in extra):
+        problems.append(Problem("metadata", sorted(k for k in extra if k.startswith("accelsim.")),
+                                "keys without the reserved 'accelsim.' prefix"))
+    tensors = {}
+    for layer in workload.layers:
+        if layer.kind == "matmul":
+            continue
+        if layer.weight is None:
+            problems.append(Problem(f"{layer.name}.weight", None,
+                                    "a weight (conv/linear layers are saved with their weights; "
+                                    "use with_synthetic_weights for shapes-only workloads)"))
+            continue
+        weight = np.asarray(layer.weight)
+        if weight.dtype.type not in _SAFETENSORS_DTYPES:
+            weight = weight.astype(np.float32)
+        tensors[f"{layer.name}.weight"] = np.ascontiguousarray(weight)
+    if problems:
+        raise AccelsimInputError(f"cannot save workload {workload.name!r} as safetensors", problems)
+    text = dump_workload_yaml(workload)
+    meta = {**extra, WORKLOAD_METADATA_KEY: text, "accelsim.version": __version__}
+    return Path(atomic_write_bytes(path, save(tensors, metadata=meta)))
+
+
+def _as_workload(obj, example_input) -> Workload:
+    if isinstance(obj, Workload):
+        return obj
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        torch = None
+    if torch is not None and isinstance(obj, torch.nn.Module):
+        if example_input is None:
+            raise AccelsimInputError("cannot save a torch module without an example input", [
+                Problem("example_input", None, "an input for one forward pass (batch 1), e.g. "
+                        "torch.randn(1, 3, 224, 224)")])
+        from accelsim.workload.torch_frontend import from_torch
+        return from_torch(obj, example_input)
+    raise AccelsimInputError("cannot save as safetensors", [
+        Problem("workload_or_module", type(obj).__name__, "a Workload or a torch.nn.Module")])

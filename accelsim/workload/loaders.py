@@ -12,7 +12,8 @@ from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
 from accelsim.workload.bundled import bundled_names, read_workload_yaml, resolve_bundled_name
 from accelsim.workload.layer import Workload
 
-__all__ = ["load_workload", "with_synthetic_weights", "synthetic_weight", "WORKLOAD_SUFFIXES"]
+__all__ = ["load_workload", "with_synthetic_weights", "synthetic_weight", "WORKLOAD_SUFFIXES",
+           "CHECKPOINT_SUFFIXES"]
 
 #: File suffixes :func:`load_workload` accepts, and what reads them.
 WORKLOAD_SUFFIXES = {
@@ -24,6 +25,9 @@ WORKLOAD_SUFFIXES = {
     ".pth": "PyTorch state dict",
     ".bin": "PyTorch state dict",
 }
+
+#: The suffixes of :data:`WORKLOAD_SUFFIXES` that are checkpoints (real weights).
+CHECKPOINT_SUFFIXES = (".safetensors", ".pt", ".pth", ".bin")
 
 
 def synthetic_weight(shape: tuple[int, ...], fan_in: int, seed: int, index: int) -> np.ndarray:
@@ -78,7 +82,7 @@ def _looks_like_path(text: str) -> bool:
 
 
 def load_workload(name_or_path, *, tokens: int = 128, batch: int = 1, seed: int | None = 0,
-                  weights: bool = True) -> Workload:
+                  weights: bool = True, input_shape=None, topology=None) -> Workload:
     """Load a workload by bundled name or from a file.
 
     Parameters
@@ -99,6 +103,14 @@ def load_workload(name_or_path, *, tokens: int = 128, batch: int = 1, seed: int 
     weights : bool
         If False, skip generating synthetic weights (shapes only). Checkpoints
         always carry their real weights.
+    input_shape : tuple of int, optional
+        Checkpoints only: ``(C, H, W)`` (or ``(C, L)``) input of the first
+        conv, needed when a state dict has conv weights and no workload
+        description (see ``docs/workloads.md``, "Checkpoints").
+    topology : str, os.PathLike or Workload, optional
+        Checkpoints only: the exact layer shapes, as a bundled name, a
+        workload file or a Workload; each conv/linear layer takes the
+        checkpoint's tensor ``<layer name>.weight``.
 
     Returns
     -------
@@ -112,16 +124,18 @@ def load_workload(name_or_path, *, tokens: int = 128, batch: int = 1, seed: int 
     """
     _check_args(tokens, batch, seed)
     tokens, batch = int(tokens), int(batch)
+    extra = {"input_shape": input_shape, "topology": topology}
     if isinstance(name_or_path, os.PathLike):
         return _load_path(Path(os.fspath(name_or_path)), tokens=tokens, batch=batch, seed=seed,
-                          weights=weights)
+                          weights=weights, **extra)
     if not isinstance(name_or_path, str) or not name_or_path.strip():
         raise AccelsimInputError("invalid workload", [
             Problem("workload", name_or_path, "a bundled name or a path to a workload file")])
     text = name_or_path.strip()
     if _looks_like_path(text):
         return _load_path(Path(text).expanduser(), tokens=tokens, batch=batch, seed=seed,
-                          weights=weights)
+                          weights=weights, **extra)
+    _refuse_checkpoint_options(text, **extra)
     bundled = resolve_bundled_name(text)
     if bundled is None:
         names = ", ".join(bundled_names()) or "(none found)"
@@ -141,8 +155,37 @@ def _finish_yaml(parsed, seed, weights) -> Workload:
     return with_synthetic_weights(parsed.workload, int(seed))
 
 
-def _load_path(path: Path, *, tokens: int, batch: int, seed, weights: bool) -> Workload:
+def _refuse_checkpoint_options(what: str, *, input_shape, topology) -> None:
+    problems = ProblemCollector()
+    if input_shape is not None:
+        problems.add("input_shape", input_shape, "None: only checkpoints need an input shape "
+                     "(bundled, YAML and CSV workloads carry their own shapes)")
+    if topology is not None:
+        problems.add("topology", topology if isinstance(topology, (str, os.PathLike)) else
+                     type(topology).__name__, "None: a topology gives a checkpoint's shapes; "
+                     f"{what} is not a checkpoint")
+    problems.raise_if_any(f"invalid options for workload {what}")
+
+
+def _topology_workload(topology, tokens: int, batch: int) -> Workload:
+    if isinstance(topology, Workload):
+        return topology
+    if isinstance(topology, os.PathLike) or (isinstance(topology, str) and topology.strip()):
+        text = os.fspath(topology) if isinstance(topology, os.PathLike) else topology.strip()
+        if Path(text).suffix.lower() in CHECKPOINT_SUFFIXES:
+            raise AccelsimInputError("invalid topology", [
+                Problem("topology", text, "a bundled name or a workload .yaml/.csv file "
+                        "(the shapes), not a checkpoint")])
+        return load_workload(topology, tokens=tokens, batch=batch, weights=False)
+    raise AccelsimInputError("invalid topology", [
+        Problem("topology", topology, "a bundled workload name, a workload file or a Workload")])
+
+
+def _load_path(path: Path, *, tokens: int, batch: int, seed, weights: bool, input_shape=None,
+               topology=None) -> Workload:
     suffix = path.suffix.lower()
+    if suffix not in CHECKPOINT_SUFFIXES:
+        _refuse_checkpoint_options(str(path), input_shape=input_shape, topology=topology)
     if suffix not in WORKLOAD_SUFFIXES:
         allowed = ", ".join(f"{s} ({what})" for s, what in WORKLOAD_SUFFIXES.items())
         raise AccelsimInputError(
@@ -165,8 +208,13 @@ def _load_path(path: Path, *, tokens: int, batch: int, seed, weights: bool) -> W
         from accelsim.workload.scalesim_topology import read_scalesim_topology
         workload = read_scalesim_topology(path, batch=batch)
         return with_synthetic_weights(workload, int(seed or 0)) if weights else workload
-    from accelsim.workload.checkpoint import read_checkpoint
-    scan = read_checkpoint(path, tokens=tokens, batch=batch)
+    from accelsim.workload.checkpoint import check_input_shape, read_checkpoint
+    input_shape = check_input_shape(input_shape)
+    shapes = None if topology is None else _topology_workload(topology, tokens, batch)
+    scan = read_checkpoint(path, tokens=tokens, batch=batch, input_shape=input_shape,
+                           topology=shapes)
+    for note in scan.notes:
+        warnings.warn(f"checkpoint {path}: {note}", stacklevel=3)
     noted = [s for s in scan.skipped if s.notable]
     if noted:
         lines = "; ".join(f"{s.key} {list(s.shape)}: {s.reason}" for s in noted[:10])

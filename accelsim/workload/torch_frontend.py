@@ -6,8 +6,10 @@ not import torch.
 What is recorded, in execution order:
 
 * every ``nn.Conv1d``/``nn.Conv2d``/``nn.Linear`` call (forward hooks): real
-  input shape, the weight as float32 NumPy, stride/padding/dilation/groups and
-  the measured ``input_density`` (fraction of non-zero input elements);
+  input shape, the weight as float32 NumPy (zeros as ``+0.0``, so
+  ``torch.nn.utils.prune``'s ``-0.0`` are zeros; NaN/Inf refused),
+  stride/padding/dilation/groups and the measured ``input_density``
+  (fraction of non-zero input elements);
 * matmuls between two activations -- ``torch.matmul``/``mm``/``bmm``/``@`` where
   neither operand is (a view of) a parameter or buffer -- and
   ``F.scaled_dot_product_attention`` (two matmuls: scores and context), caught
@@ -71,9 +73,24 @@ def _density(t) -> float:
     return float(torch.count_nonzero(t).item()) / n if n else 1.0
 
 
-def _weight_np(w, shape=None) -> np.ndarray:
+def _weight_np(w, field: str, shape=None) -> np.ndarray:
+    """float32 NumPy copy of a weight with ``+0.0`` zeros; NaN/Inf refused, naming ``field``.
+
+    ``torch.nn.utils.prune`` multiplies by its mask, so pruned negative
+    weights read ``-0.0``; the zero rule (``docs/pruning.md``) makes them zeros
+    like any other, and they are stored as ``+0.0``.
+    """
     import torch
     arr = w.detach().to(device="cpu", dtype=torch.float32).clone().numpy()
+    finite = np.isfinite(arr)
+    if not finite.all():
+        nan = int(np.count_nonzero(np.isnan(arr)))
+        inf = int(arr.size - np.count_nonzero(finite)) - nan
+        raise AccelsimInputError(
+            f"cannot record the weight {field}",
+            [Problem(field, f"{nan} NaN and {inf} infinite of {arr.size} values",
+                     "finite numbers only: a NaN or Inf weight has no meaning for timing or storage")])
+    arr[arr == 0] = 0
     return arr.reshape(shape) if shape is not None else arr
 
 
@@ -114,7 +131,8 @@ def _record_conv(rec: _Recorder, name: str, module, x, output) -> None:
     layer = conv_layer(rec.unique(name), in_channels=cin, in_h=in_h, in_w=in_w,
                        out_channels=int(module.out_channels), kernel=kernel, stride=stride,
                        padding=padding, dilation=dilation, groups=int(module.groups), batch=batch,
-                       weight=_weight_np(module.weight, wshape), input_density=_density(x))
+                       weight=_weight_np(module.weight, f"{name}.weight", wshape),
+                       input_density=_density(x))
     out_spatial = tuple(int(s) for s in output.shape[-spatial:])
     ours = (layer.conv.out_w,) if is1d else (layer.conv.out_h, layer.conv.out_w)
     if out_spatial != ours:
@@ -129,7 +147,8 @@ def _record_linear(rec: _Recorder, name: str, module, x) -> None:
     tokens = int(math.prod(x.shape[:-1])) if x.dim() > 1 else 1
     rec.add(linear_layer(rec.unique(name), in_features=int(module.in_features),
                          out_features=int(module.out_features), tokens=tokens,
-                         weight=_weight_np(module.weight), input_density=_density(x)))
+                         weight=_weight_np(module.weight, f"{name}.weight"),
+                         input_density=_density(x)))
 
 
 def _matmul_dims(a_shape, b_shape):
@@ -188,8 +207,10 @@ def _record_mha(rec: _Recorder, bound) -> None:
     for tag, w, x, tok, st in zip("qkv", weights, inputs, tokens, static):
         if st is not None:
             continue
-        rec.add(linear_layer(rec.unique(f"{prefix}.in_proj_{tag}"), in_features=int(w.shape[1]),
-                             out_features=int(w.shape[0]), tokens=tok, weight=_weight_np(w),
+        layer_name = rec.unique(f"{prefix}.in_proj_{tag}")
+        rec.add(linear_layer(layer_name, in_features=int(w.shape[1]),
+                             out_features=int(w.shape[0]), tokens=tok,
+                             weight=_weight_np(w, f"{layer_name}.weight"),
                              input_density=_density(x)))
     if a.get("static_k") is not None:
         src = int(a["static_k"].shape[1])
@@ -199,8 +220,9 @@ def _record_mha(rec: _Recorder, bound) -> None:
     rec.add(matmul_layer(rec.unique(f"{prefix}.context"), m=length, k=src, n=head_dim,
                          repeats=batch * heads))
     w = a["out_proj_weight"]
-    rec.add(linear_layer(rec.unique(f"{prefix}.out_proj"), in_features=int(w.shape[1]),
-                         out_features=int(w.shape[0]), tokens=length * batch, weight=_weight_np(w)))
+    layer_name = rec.unique(f"{prefix}.out_proj")
+    rec.add(linear_layer(layer_name, in_features=int(w.shape[1]), out_features=int(w.shape[0]),
+                         tokens=length * batch, weight=_weight_np(w, f"{layer_name}.weight")))
 
 
 def _make_mode(rec: _Recorder):

@@ -11,8 +11,11 @@ DTYPES = (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, 
 
 
 def bits_of(a: np.ndarray) -> np.ndarray:
-    """The raw bit patterns of ``a`` (for bitwise comparisons)."""
-    return np.ascontiguousarray(a).view(np.dtype(f"u{a.dtype.itemsize}"))
+    """The raw bit patterns of ``a`` as unsigned integers of its byte order (for bitwise comparisons)."""
+    raw = np.dtype(f"u{a.dtype.itemsize}")
+    if a.dtype.byteorder in "<>":
+        raw = raw.newbyteorder(a.dtype.byteorder)
+    return np.ascontiguousarray(a).view(raw)
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
@@ -20,8 +23,25 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(bits_of(a), bits_of(b))
 
 
+def same_up_to_zero_sign(original: np.ndarray, decoded: np.ndarray) -> bool:
+    """The zero rule of docs/formats.md: nonzeros bit for bit, zeros as zeros of either sign.
+
+    Written against the bits, independently of the code under test: an
+    element of ``original`` is zero when its bits are those of +0 or -0.
+    """
+    if original.shape != decoded.shape or original.dtype != decoded.dtype:
+        return False
+    a, b = bits_of(original), bits_of(decoded)
+    if original.dtype.kind == "f":
+        sign = np.array(1, dtype=a.dtype) << np.array(8 * original.dtype.itemsize - 1, dtype=a.dtype)
+        a_zero, b_zero = (a & ~sign) == 0, (b & ~sign) == 0
+    else:
+        a_zero, b_zero = a == 0, b == 0
+    return bool(np.all(np.where(a_zero, b_zero, a == b)))
+
+
 def random_nonzeros(rng: np.random.Generator, shape, dtype) -> np.ndarray:
-    """Values of ``dtype`` whose bit patterns are all nonzero (floats include some -0.0)."""
+    """Values of ``dtype`` that are all nonzero (never +0.0 or -0.0)."""
     dtype = np.dtype(dtype)
     if dtype.kind == "b":
         return np.ones(shape, dtype=bool)
@@ -32,19 +52,24 @@ def random_nonzeros(rng: np.random.Generator, shape, dtype) -> np.ndarray:
         return vals
     vals = (rng.standard_normal(shape) * 3).astype(dtype)
     vals[vals == 0] = 1
-    neg_zero = rng.random(shape) < 0.05
-    vals[neg_zero] = -0.0
     return vals
 
 
 def random_weight(shape, dtype, density: float, seed: int) -> np.ndarray:
-    """A weight with roughly ``density`` nonzero elements (exactly 0 or all for 0.0 / 1.0)."""
+    """A weight with roughly ``density`` nonzero elements (exactly 0 or all for 0.0 / 1.0).
+
+    Float zeros are a mix of +0.0 and -0.0, as ``torch.nn.utils.prune``
+    leaves them (it multiplies by the mask).
+    """
     rng = np.random.default_rng(seed)
     vals = random_nonzeros(rng, shape, dtype)
     keep = rng.random(shape) < density
     if density >= 1.0:
         keep[...] = True
-    return np.where(keep, vals, np.zeros((), vals.dtype))
+    zeros = np.zeros(shape, vals.dtype)
+    if vals.dtype.kind == "f":
+        zeros[rng.random(shape) < 0.5] = -0.0
+    return np.where(keep, vals, zeros)
 
 
 def matrix_view(w: np.ndarray) -> np.ndarray:
@@ -62,7 +87,7 @@ def make_nm(w: np.ndarray, n: int, m: int) -> np.ndarray:
         for start in range(0, cols, m):
             seen = 0
             for c in range(start, min(cols, start + m)):
-                if bits_of(mat[r:r + 1, c:c + 1])[0, 0] != 0:
+                if mat[r, c] != 0:
                     seen += 1
                     if seen > n:
                         mat[r, c] = 0
@@ -105,7 +130,7 @@ def eie_entries(nonzero_row: np.ndarray, index_bits: int | None) -> int:
 def reference_bits(w: np.ndarray, fmt: str, value_bits: int, index_bits: int | None) -> dict:
     """Storage bits computed straight from the rules in docs/formats.md."""
     mat = matrix_view(w)
-    nz = bits_of(mat) != 0
+    nz = mat != 0
     rows, cols = mat.shape
     kind = fmt.split(":")[0]
 

@@ -150,12 +150,31 @@ def test_bitmap_hand_example():
     assert t.packed_mask().tolist() == [0b10100001, 0b1100_0000]
 
 
-def test_negative_zero_is_stored():
-    w = np.array([[-0.0, 0.0, 1.5]], dtype=np.float32)
+def test_negative_zero_is_a_zero():
+    # The zero rule: value == 0 in IEEE terms; only the sign of a zero may be lost.
+    w = np.array([[-0.0, 0.0, 1.5, -0.0]], dtype=np.float32)
     t = encode(w, "csr")
+    assert t.nnz == 1
+    assert t.indices.tolist() == [2]
+    back = t.to_dense()
+    assert back.tolist() == [[0.0, 0.0, 1.5, 0.0]]
+    assert not np.signbit(back[0, [0, 1, 3]]).any()       # unstored zeros come back as +0
+    assert encode(w, "bitmap").mask.tolist() == [[False, False, True, False]]
+    assert encode(w, "bsr:1x2").stored_blocks == 1           # block (-0.0, 0.0) is empty
+    assert encode(np.array([[-0.0, -0.0, 1.0, 0.0]], np.float32), "bsr:1x2").stored_blocks == 1
+    assert encode(w, "dense").nnz == 1
+    assert same_bits(encode(w, "dense").to_dense(), w)      # dense stores every element as is
+
+
+def test_negative_zeros_do_not_break_nm():
+    # Three "values" per group of 4 by bits, but two of them are -0.0: 1 nonzero per group.
+    w = np.array([[-0.0, 2.0, -0.0, 0.0, 3.0, -0.0, 0.0, -0.0]], dtype=np.float32)
+    t = encode(w, "nm:1:4")
     assert t.nnz == 2
-    assert t.indices.tolist() == [0, 2]
-    assert same_bits(t.to_dense(), w)
+    assert t.positions.tolist() == [[[1], [0]]]
+    t.check(full=True)
+    w16 = w.astype(np.float16)
+    assert encode(w16, "nm:1:4").nnz == 2
 
 
 def test_conv_weight_matrix_view():

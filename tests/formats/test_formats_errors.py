@@ -79,7 +79,7 @@ def test_from_torch_strided_and_coo():
     torch = pytest.importorskip("torch")
     dense = torch.tensor([[0.0, -0.0, 2.0], [3.0, 0.0, 0.0]])
     t = from_torch(dense)
-    assert t.format == "dense" and t.nnz == 3                # -0.0 is kept
+    assert t.format == "dense" and t.nnz == 2                # -0.0 is a zero
     t = from_torch(dense.to_sparse(), "bsr:1x3")
     assert t.format == "bsr:1x3" and t.to_dense().tolist() == [[0.0, 0.0, 2.0], [3.0, 0.0, 0.0]]
 
