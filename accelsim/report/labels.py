@@ -18,16 +18,18 @@ __all__ = ["Labeller", "short_prune", "short_format", "BASELINE_VARIANT", "mpl_t
 BASELINE_VARIANT = ("none", "dense")
 _MAX_ARCH_CHARS = 14
 
-# Hue families of matplotlib's "tab20c" (four shades each, darkest first), then "tab20b".
+# Hue families from ColorBrewer's sequential schemes (Blues, Oranges, Greens, Purples, Reds, ...),
+# four shades each, alternating darker and lighter so neighbouring bars differ; none is too pale to
+# see on white.
 _FAMILIES = (
-    ("#3182bd", "#6baed6", "#9ecae1", "#c6dbef"),
-    ("#e6550d", "#fd8d3c", "#fdae6b", "#fdd0a2"),
-    ("#31a354", "#74c476", "#a1d99b", "#c7e9c0"),
-    ("#756bb1", "#9e9ac8", "#bcbddc", "#dadaeb"),
-    ("#843c39", "#ad494a", "#d6616b", "#e7969c"),
-    ("#7b4173", "#a55194", "#ce6dbd", "#de9ed6"),
-    ("#8c6d31", "#bd9e39", "#e7ba52", "#e7cb94"),
-    ("#393b79", "#5254a3", "#6b6ecf", "#9c9ede"),
+    ("#2171b5", "#6baed6", "#084594", "#9ecae1"),
+    ("#d94801", "#fd8d3c", "#8c2d04", "#fdae6b"),
+    ("#238b45", "#74c476", "#005a32", "#a1d99b"),
+    ("#6a51a3", "#9e9ac8", "#4a1486", "#bcbddc"),
+    ("#cb181d", "#fb6a4a", "#67000d", "#fc9272"),
+    ("#7b4173", "#ce6dbd", "#4d1f48", "#de9ed6"),
+    ("#8c6d31", "#e7ba52", "#5c4515", "#e7cb94"),
+    ("#393b79", "#6b6ecf", "#1f2050", "#9c9ede"),
 )
 _BASELINE_COLOUR = "#636363"
 

@@ -215,10 +215,13 @@ def _speedup_figure(d):
 
 
 def _utilization_figure(d):
-    fig = _grouped_bars(d.summaries, d.labeller, title="PE utilization", ylim=(0, 100),
+    top = max((100.0 * s["utilization"] for s in d.summaries), default=100.0)
+    top = min(100.0, max(5.0, 10.0 * math.ceil(top * 1.15 / 10.0)) if top > 10 else max(1.0, math.ceil(top * 1.2)))
+    fig = _grouped_bars(d.summaries, d.labeller, title="PE utilization", ylim=(0, top),
                         row_specs=[("utilization (%)", lambda s: 100.0 * s["utilization"])])
     caption = ("Effectual MACs / (multipliers x cycles), over the whole workload: the share of multiplier-cycles "
-               "doing useful work. Stalls, fold fill/drain and lanes idling on a sparse PE all lower it.")
+               "doing useful work. Stalls, fold fill/drain and lanes idling on a sparse PE all lower it. The axis "
+               f"ends at {format_number(top, 3)}%, not 100%, so small values stay readable.")
     return fig, caption
 
 
@@ -391,8 +394,8 @@ def _roofline_figure(d):
                 for v in variants:
                     pts = points.get((arch, df, v), [])
                     if pts:
-                        ax.scatter([q[0] for q in pts], [q[1] / size for q in pts], s=15, alpha=0.85,
-                                   color=d.labeller.colour(*v), edgecolors="white", linewidths=0.3)
+                        ax.scatter([q[0] for q in pts], [q[1] / size for q in pts], s=16, alpha=0.9,
+                                   color=d.labeller.colour(*v), edgecolors="#404040", linewidths=0.3)
                 bw_text = "unlimited DRAM" if not math.isfinite(bw) else f"DRAM {format_number(bw / 1e9, 3)} GB/s"
                 peak_text = f"peak {format_number(peak / size, 3)} {unit}" if peak else "no peak"
                 ax.set_title(mpl_text(f"{arch}{part} \u00b7 {df.upper()}") + f"\n{peak_text}, {bw_text}",

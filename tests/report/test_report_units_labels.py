@@ -56,6 +56,7 @@ def test_labeller_shortens_uniquely_and_keeps_a_key():
     # colours: grey baseline, one hue family per pruning, distinct shades inside it
     colours = [lab.colour(*v) for v in lab.variants]
     assert len(set(colours)) == 4 and lab.colour("none", "dense") == "#636363"
+    assert lab.colour("nm:2:4", "nm:2:4") != lab.colour("nm:2:4", "csr")
 
 
 def test_labeller_falls_back_to_numbered_keys_on_collisions():
