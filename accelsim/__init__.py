@@ -10,6 +10,7 @@ The public API is small and imported lazily, so ``import accelsim`` stays fast:
 >>> result = accelsim.simulate(pruned, arch)                           # doctest: +SKIP
 >>> review = accelsim.compare(net, ["dense-ws-32x32", arch], prunes=["nm:2:4"])  # doctest: +SKIP
 >>> review.write_report("review/")                                     # doctest: +SKIP
+>>> table = accelsim.sweep("resnet50-1000", out="sweep-out")          # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _API = {
     "energy_breakdown_pj": "accelsim.energy",
     "compare": "accelsim.report",
     "ComparisonResult": "accelsim.report",
+    "sweep": "accelsim.sweep",  # a callable module: accelsim.sweep(spec, ...) and accelsim.sweep.load_sweep_spec
 }
 
 __all__ = sorted(_API) + ["__version__"]
