@@ -8,6 +8,8 @@ The public API is small and imported lazily, so ``import accelsim`` stays fast:
 >>> pruned = accelsim.prune(net, "nm:2:4")                             # doctest: +SKIP
 >>> enc = accelsim.encode(pruned["conv1"].weight, "nm:2:4")            # doctest: +SKIP
 >>> result = accelsim.simulate(pruned, arch)                           # doctest: +SKIP
+>>> review = accelsim.compare(net, ["dense-ws-32x32", arch], prunes=["nm:2:4"])  # doctest: +SKIP
+>>> review.write_report("review/")                                     # doctest: +SKIP
 >>> table = accelsim.sweep("resnet50-1000", out="sweep-out")          # doctest: +SKIP
 """
 
@@ -34,6 +36,8 @@ _API = {
     "encode": "accelsim.formats",
     "simulate": "accelsim.sim",
     "energy_breakdown_pj": "accelsim.energy",
+    "compare": "accelsim.report",
+    "ComparisonResult": "accelsim.report",
     "sweep": "accelsim.sweep",  # a callable module: accelsim.sweep(spec, ...) and accelsim.sweep.load_sweep_spec
 }
 

@@ -237,7 +237,7 @@ def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0) -> VerifyResult
         component = Top(kind, module, cfg, rows, cols).component()
         observed, sim_seconds = run_trace_amaranth(component, trace)
     else:
-        from rtl import verilator as vl
+        from accelsim.rtl import verilator as vl
         from accelsim.rtl.export import verilog_source
         text = verilog_text if verilog_text is not None else \
             verilog_source(Top(kind, module, cfg, rows, cols))

@@ -33,10 +33,8 @@ def run_demo(args) -> int:
     """Prune, encode, compare, generate RTL and verify it; print where every output is."""
     from accelsim.commands.encode_cmd import encode_workload
     from accelsim.prune import prune
-    from accelsim.report import format_table
-    from accelsim.report.compare import run_comparison
-    from accelsim.report.records import config_summaries, layer_records
-    from accelsim.report.writer import write_report
+    from accelsim.report import compare, format_table
+    from accelsim.report.tables import headline
     from accelsim.spec import load_arch
     from accelsim.workload.loaders import load_workload
 
@@ -68,17 +66,14 @@ def run_demo(args) -> int:
         _say(format_table(["prune", "format", "sparsity", "values MiB", "metadata MiB", "total/dense"], rows))
         # 2. dataflows x formats x archs
         _say(f"comparing WS/OS/IS, {len(archs)} archs, {len(DEMO_PRUNES)} pruning schemes ...")
-        comparison = run_comparison(workload, archs, dataflows=["ws", "os", "is"], prunes=list(DEMO_PRUNES),
-                                    quiet=False, pruned_workloads=pruned_workloads)
-        with atomic_output_dir(out / wl_name, command="demo", recognise=("results.json",)) as staging:
-            write_report(comparison, staging)
+        result = compare(workload, archs, dataflows=["ws", "os", "is"], prunes=list(DEMO_PRUNES), progress=True,
+                         pruned_workloads=pruned_workloads,
+                         command=(f"accelsim demo{' --quick' if args.quick else ''}: accelsim.compare({wl_name!r}, "
+                                  f"{list(DEMO_ARCHS)!r}, dataflows=['ws', 'os', 'is'], "
+                                  f"prunes={list(DEMO_PRUNES)!r})"))
+        result.write_report(out / wl_name)
         outputs.append((f"{wl_name} report", out / wl_name / "report.html"))
-        summaries = config_summaries(comparison, layer_records(comparison))
-        fastest = min(summaries, key=lambda s: s["cycles"])
-        greenest = min(summaries, key=lambda s: s["energy_pj_total"])
-        findings.append(f"{wl_name}: fastest {fastest['config']} ({fastest['speedup_vs_dense']:.2f}x vs its dense "
-                        f"baseline, limited by {fastest['limited_by']}); least energy {greenest['config']} "
-                        f"({greenest['energy_pj_total'] / 1e6:.1f} uJ)")
+        findings.append(f"{wl_name}: " + headline(result.winners, result.summaries))
 
     # 3. RTL for the default sparse arch, verified in Verilator
     from accelsim.rtl.export import generate
