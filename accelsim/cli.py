@@ -34,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
 #: ``accelsim.commands.<name>_cmd`` with ``HELP``, ``DESCRIPTION``,
 #: ``add_arguments(parser)`` and ``run_<name>(args)``; the modules import their
 #: heavy dependencies inside ``run_<name>``, so building the parser stays fast.
-COMMANDS = ("arch", "encode", "simulate", "compare", "sweep", "rtl", "verify", "demo")
+COMMANDS = ("arch", "encode", "simulate", "compare", "sweep", "copruning", "rtl", "verify", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
