@@ -147,6 +147,8 @@ def test_sigterm_during_accelsim_rtl_leaves_old_or_new_never_a_mix(tmp_path):
     if rc == 0:     # it finished before the signal: all files are new
         assert all(after[n] != before[n] for n in before if n in after)
     else:
-        assert rc == 128 + signal.SIGTERM, proc.stderr.read()
+        # 143: the handler ran and cleaned up; -SIGTERM: the signal came before the
+        # interpreter had installed it (nothing was written yet). Either way: no mix.
+        assert rc in (128 + signal.SIGTERM, -signal.SIGTERM), proc.stderr.read()
         assert after == before
     assert _temporaries(tmp_path) == []
