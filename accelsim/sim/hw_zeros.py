@@ -1,0 +1,101 @@
+"""Zeros as the hardware sees them: the nonzero pattern of a layer's weights after int quantisation.
+
+The PE and the RTL multiply ``weight_bits``-wide integers, not floats. The
+functional mode (:func:`accelsim.sim.functional.functional_layer`) turns a
+real weight tensor into integers with :func:`accelsim.sim.quantize.quantize_symmetric`
+(one scale per tensor, ``q = clip(rint(x / scale))``), so a float weight whose
+magnitude is at most half a quantisation step becomes ``0`` and a
+zero-skipping PE skips it. Timing and traffic count those zeros too:
+:func:`hardware_nonzero_view` gives the simulator's weight scans a view in
+which exactly the nonzero integer weights are nonzero.
+
+* Float weights: nonzero iff ``rint(x / scale) != 0``, i.e. ``|x / scale| > 0.5``
+  (``numpy.rint`` rounds half to even, so ``+-0.5`` steps go to 0), computed in
+  float64 exactly as :func:`quantize_symmetric` does; ``0.0`` and ``-0.0`` are
+  zeros. A tensor whose scale would be subnormal (all zeros) is all zeros.
+* Integer and bool weights are already what the hardware holds (the
+  functional mode checks they fit ``weight_bits``): nonzero iff ``!= 0``.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from accelsim.errors import AccelsimInputError, Problem
+from accelsim.sim.quantize import symmetric_max
+
+__all__ = ["hardware_nonzero_view", "quantized_nonzero_mask"]
+
+
+@numba.njit(cache=True)
+def _abs_max_and_bad(x):
+    """Largest finite magnitude (as float64) and the number of NaN/inf values of a flat array."""
+    best = 0.0
+    bad = 0
+    for i in range(x.size):
+        v = np.float64(x[i])
+        if not np.isfinite(v):
+            bad += 1
+        else:
+            a = abs(v)
+            if a > best:
+                best = a
+    return best, bad
+
+
+@numba.njit(cache=True)
+def _nonzero_after_quantize(x, scale, out):
+    """``out[i] = 1`` where ``rint(x[i] / scale) != 0`` (``|x[i] / scale| > 0.5``), else 0."""
+    for i in range(x.size):
+        out[i] = 1 if abs(np.float64(x[i]) / scale) > 0.5 else 0
+
+
+def quantized_nonzero_mask(matrix: np.ndarray, weight_bits: int, name: str = "weight") -> np.ndarray:
+    """Mask (uint8, same shape, C order) of the float weights that quantise to a nonzero integer.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        Float weights.
+    weight_bits : int
+        Width of :func:`accelsim.sim.quantize.quantize_symmetric`, 2 to 32.
+    name : str
+        Layer name, for the error message.
+
+    Raises
+    ------
+    AccelsimInputError
+        If a weight is NaN or infinite (it has no integer code).
+    """
+    qmax = symmetric_max(int(weight_bits))
+    arr = np.ascontiguousarray(matrix)
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    flat = arr.reshape(-1)
+    amax, bad = _abs_max_and_bad(flat)
+    if bad:
+        raise AccelsimInputError(f"cannot simulate layer {name!r}",
+                                 [Problem(f"{name}.weight", f"{int(bad)} NaN or infinite value(s)",
+                                          "finite weights (they are quantised to "
+                                          f"{int(weight_bits)}-bit integers)")])
+    out = np.zeros(flat.size, dtype=np.uint8)
+    scale = float(amax) / qmax
+    if scale >= np.finfo(np.float64).tiny:
+        _nonzero_after_quantize(flat, scale, out)
+    return out.reshape(arr.shape)
+
+
+def hardware_nonzero_view(matrix: np.ndarray, weight_bits: int, name: str) -> np.ndarray:
+    """C-contiguous view whose nonzero elements are the weights the hardware holds as nonzero.
+
+    Float weights go through :func:`quantized_nonzero_mask` (``weight_bits``
+    per-tensor symmetric quantisation); integer and bool weights through
+    :func:`accelsim.sim.sparse_timing.raw_bits_view` (used as they are).
+    """
+    from accelsim.sim.sparse_timing import raw_bits_view
+
+    arr = np.asarray(matrix)
+    if arr.dtype.kind == "f":
+        return quantized_nonzero_mask(arr, weight_bits, name)
+    return raw_bits_view(arr, name)
