@@ -9,11 +9,12 @@ from dataclasses import replace
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.sim.hw_zeros import hardware_nonzero_view
+from accelsim.sim.limiter import cycle_breakdown, limiter
 from accelsim.sim.memory import LayerOperands, memory_traffic
 from accelsim.sim.result import LEVELS, LayerResult, SimResult, SimTotal
-from accelsim.sim.schedule import build_schedule
-from accelsim.sim.sparse_timing import (TimingRule, raw_bits_view, timing_rule, weight_profile,
-                                        weight_storage_bits)
+from accelsim.sim.schedule import balanced_beats, build_schedule
+from accelsim.sim.sparse_timing import TimingRule, timing_rule, weight_profile, weight_storage_bits
 from accelsim.spec import DATAFLOWS, ArchSpec, load_arch
 from accelsim.workload.layer import Layer, Workload
 
@@ -164,7 +165,8 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
             notes.append("layer has no weights: ran dense")
         rule, exploited = TimingRule("dense", rule.lanes), fmt.name == "dense"
     else:
-        view = raw_bits_view(layer.weight_matrix(), layer.name)
+        # zeros as the hardware sees them: float weights quantised to weight_bits
+        view = hardware_nonzero_view(layer.weight_matrix(), prec.weight_bits, layer.name)
     try:
         profile = weight_profile(layer, rule, rows, cols, dataflow, view)
     except AccelsimInputError:
@@ -182,7 +184,14 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
             notes.append("activation skipping saves no cycles in WS (energy only)")
     else:
         is_scale = 1.0
-    schedule = build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes)
+    supply = arch.input_read_activations_per_cycle
+    act_scale = density if (skip and dataflow == "os") else 1.0
+    schedule = build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes, supply, act_scale)
+    unsupplied = (schedule if math.isinf(supply)
+                  else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes))
+    balanced = (unsupplied if dataflow == "is" or rule.rule in ("dense", "nm")
+                else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes,
+                                    beats=balanced_beats(profile.beats, cols)))
 
     g, n, k, m = int(layer.groups), int(layer.n), int(layer.k), int(layer.m)
     run_fmt = fmt if exploited else parse_format("dense")
@@ -198,6 +207,7 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
     compute = schedule.compute_cycles
     stalls = traffic.stall_cycles
     cycles = compute + stalls
+    breakdown = cycle_breakdown(balanced.compute_cycles, unsupplied.compute_cycles, compute, stalls)
     executed = int(profile.stored.sum()) * m
     if mode == "none" or density >= 1.0:
         macs, gated = executed, 0
@@ -240,7 +250,7 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
         macs_dense=int(layer.macs), macs_effectual=macs_effectual, bytes=level_bytes,
         events=events, energy_pj=energy, latency_s=cycles / (arch.clock_mhz * 1e6),
         folds=schedule.num_folds, dram_reads=traffic.dram_reads, activation_density=density,
-        notes=tuple(notes))
+        notes=tuple(notes), limiter=limiter(breakdown), cycle_breakdown=breakdown)
 
 
 # ----------------------------------------------------------------------------- total
