@@ -201,7 +201,8 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
     ops = LayerOperands(m, n, k, g, w_values, w_meta, profile.stored, profile.is_vectors,
                         profile.is_rows, profile.union.reshape(-1),
                         _input_bits(layer, prec.activation_bits), prec.activation_bits,
-                        prec.accumulator_bits, is_scale)
+                        prec.accumulator_bits, is_scale,
+                        profile.fold_activations if rule.rule in ("unstructured", "block") else None)
     traffic = memory_traffic(schedule, ops, arch)
 
     compute = schedule.compute_cycles
