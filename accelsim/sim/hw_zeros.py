@@ -10,9 +10,11 @@ zero-skipping PE skips it. Timing and traffic count those zeros too:
 which exactly the nonzero integer weights are nonzero.
 
 * Float weights: nonzero iff ``rint(x / scale) != 0``, i.e. ``|x / scale| > 0.5``
-  (``numpy.rint`` rounds half to even, so ``+-0.5`` steps go to 0), computed in
-  float64 exactly as :func:`quantize_symmetric` does; ``0.0`` and ``-0.0`` are
-  zeros. A tensor whose scale would be subnormal (all zeros) is all zeros.
+  (``numpy.rint`` rounds half to even, so ``+-0.5`` steps go to 0), with the
+  float64 division :func:`quantize_symmetric` does. Since that division is
+  monotone, it is one comparison ``|x| > t`` against a threshold found once
+  per tensor (:func:`_zero_threshold`). ``0.0`` and ``-0.0`` are zeros. A
+  tensor whose scale would be subnormal (all zeros) is all zeros.
 * Integer and bool weights are already what the hardware holds (the
   functional mode checks they fit ``weight_bits``): nonzero iff ``!= 0``.
 """
@@ -29,26 +31,34 @@ __all__ = ["hardware_nonzero_view", "quantized_nonzero_mask"]
 
 
 @numba.njit(cache=True)
-def _abs_max_and_bad(x):
-    """Largest finite magnitude (as float64) and the number of NaN/inf values of a flat array."""
-    best = 0.0
-    bad = 0
+def _magnitude_above(x, threshold, out):
+    """``out[i] = 1`` where ``|x[i]| > threshold`` (same dtype), else 0."""
     for i in range(x.size):
-        v = np.float64(x[i])
-        if not np.isfinite(v):
-            bad += 1
-        else:
-            a = abs(v)
-            if a > best:
-                best = a
-    return best, bad
+        out[i] = 1 if abs(x[i]) > threshold else 0
 
 
-@numba.njit(cache=True)
-def _nonzero_after_quantize(x, scale, out):
-    """``out[i] = 1`` where ``rint(x[i] / scale) != 0`` (``|x[i] / scale| > 0.5``), else 0."""
-    for i in range(x.size):
-        out[i] = 1 if abs(np.float64(x[i]) / scale) > 0.5 else 0
+def _zero_threshold(scale: float) -> float:
+    """Largest float64 ``t`` with ``rint(t / scale) == 0``: ``|x| > t`` iff ``rint(x / scale) != 0``.
+
+    Correctly rounded division is monotone in ``x``, so one threshold splits
+    the zeros from the nonzeros; it starts at ``0.5 * scale`` and is moved by
+    single ulps until ``t / scale <= 0.5 < nextafter(t) / scale`` in float64,
+    exactly as :func:`~accelsim.sim.quantize.quantize_symmetric` divides.
+    """
+    t = 0.5 * scale
+    while t / scale > 0.5:
+        t = np.nextafter(t, -np.inf)
+    while np.nextafter(t, np.inf) / scale <= 0.5:
+        t = np.nextafter(t, np.inf)
+    return float(t)
+
+
+def _as_dtype_threshold(t: float, dtype) -> np.generic:
+    """The largest value of ``dtype`` that is ``<= t`` (so ``|x| > it`` iff ``|x| > t`` for ``x`` of ``dtype``)."""
+    v = dtype.type(t)
+    if float(v) > t:
+        v = np.nextafter(v, dtype.type(-np.inf))
+    return v
 
 
 def quantized_nonzero_mask(matrix: np.ndarray, weight_bits: int, name: str = "weight") -> np.ndarray:
@@ -73,16 +83,19 @@ def quantized_nonzero_mask(matrix: np.ndarray, weight_bits: int, name: str = "we
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
     flat = arr.reshape(-1)
-    amax, bad = _abs_max_and_bad(flat)
-    if bad:
+    out = np.zeros(flat.size, dtype=np.uint8)
+    if flat.size == 0:
+        return out.reshape(arr.shape)
+    amax = max(float(flat.max()), -float(flat.min()))          # NaN and inf propagate
+    if not np.isfinite(amax):
+        bad = int(np.count_nonzero(~np.isfinite(flat)))
         raise AccelsimInputError(f"cannot simulate layer {name!r}",
-                                 [Problem(f"{name}.weight", f"{int(bad)} NaN or infinite value(s)",
+                                 [Problem(f"{name}.weight", f"{bad} NaN or infinite value(s)",
                                           "finite weights (they are quantised to "
                                           f"{int(weight_bits)}-bit integers)")])
-    out = np.zeros(flat.size, dtype=np.uint8)
-    scale = float(amax) / qmax
+    scale = amax / qmax
     if scale >= np.finfo(np.float64).tiny:
-        _nonzero_after_quantize(flat, scale, out)
+        _magnitude_above(flat, _as_dtype_threshold(_zero_threshold(scale), flat.dtype), out)
     return out.reshape(arr.shape)
 
 

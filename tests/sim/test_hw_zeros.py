@@ -34,6 +34,24 @@ def test_mask_is_the_nonzero_pattern_of_quantize_symmetric(x, bits):
     np.testing.assert_array_equal(quantized_nonzero_mask(x, bits), expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("amax", [1.0, 0.37, 3.3e-3, 1234.5678, 0.1])
+def test_values_next_to_half_a_step(dtype, amax):
+    """Every representable value around +-scale/2 against quantize_symmetric itself."""
+    scale = float(dtype(amax)) / 127
+    half = dtype(0.5 * scale)
+    near = [half]
+    for direction in (np.inf, -np.inf):
+        v = half
+        for _ in range(4):
+            v = np.nextafter(v, dtype(direction))
+            near.append(v)
+    x = np.array([amax, *near, *(-v for v in near)], dtype=dtype)
+    expected = (quantize_symmetric(x, 8)[0] != 0).astype(np.uint8)
+    np.testing.assert_array_equal(quantized_nonzero_mask(x, 8), expected)
+    assert 0 < expected[1:].sum() < expected.size - 1          # both sides of the boundary are there
+
+
 def test_integer_weights_are_used_as_they_are():
     w = np.array([[0, 1, -1], [3, 0, 0]], dtype=np.int8)
     assert (hardware_nonzero_view(w, 8, "fc") != 0).tolist() == [[False, True, True], [True, False, False]]
