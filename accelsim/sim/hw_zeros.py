@@ -27,7 +27,7 @@ import numpy as np
 from accelsim.errors import AccelsimInputError, Problem
 from accelsim.sim.quantize import symmetric_max
 
-__all__ = ["hardware_nonzero_view", "quantized_nonzero_mask"]
+__all__ = ["hardware_nonzero_view", "quantized_nonzero_mask", "hardware_weights"]
 
 
 @numba.njit(cache=True)
@@ -112,3 +112,24 @@ def hardware_nonzero_view(matrix: np.ndarray, weight_bits: int, name: str) -> np
     if arr.dtype.kind == "f":
         return quantized_nonzero_mask(arr, weight_bits, name)
     return raw_bits_view(arr, name)
+
+
+def hardware_weights(workload, weight_bits: int):
+    """The workload with every float weight replaced by its ``weight_bits`` integers (what the PE holds).
+
+    Each tensor is quantised with :func:`~accelsim.sim.quantize.quantize_symmetric`
+    (per tensor, as the functional mode does) and stored in the smallest
+    signed integer dtype that holds it; integer weights and layers without
+    weights are kept. Encoding the result counts the same zeros as the
+    simulator's timing and traffic.
+    """
+    from accelsim.sim.quantize import quantize_symmetric
+
+    dtype = np.int8 if weight_bits <= 8 else np.int16 if weight_bits <= 16 else np.int32
+    layers = []
+    for layer in workload.layers:
+        if layer.weight is not None and np.asarray(layer.weight).dtype.kind == "f":
+            q, _ = quantize_symmetric(layer.weight, weight_bits)
+            layer = layer.with_weight(q.astype(dtype))
+        layers.append(layer)
+    return workload.with_layers(layers)

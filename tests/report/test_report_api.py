@@ -6,6 +6,7 @@ import json
 import math
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 import accelsim
@@ -225,3 +226,20 @@ def test_winners_and_by_how_much():
     assert (fast["best_baseline"], fast["vs_best_baseline"]) == ("b/base", pytest.approx(2.0))
     green = by["energy_pj_total"]
     assert (green["config"], green["vs_own_baseline"], green["vs_runner_up"]) == ("b/base", 1.0, 1.25)
+
+
+def test_storage_counts_the_int8_zeros_the_simulator_counts():
+    from accelsim.sim.quantize import quantize_symmetric
+    from accelsim.workload import load_workload
+
+    result = accelsim.compare("tiny-cnn", archs=["unstructured-os-32x32"], formats=["csr"])
+    comparison = result.comparison
+    (key,) = [k for k in comparison.storage if k[1] == "csr"]
+    workload = load_workload("tiny-cnn")
+    nonzero = sum(int(np.count_nonzero(quantize_symmetric(layer.weight, 8)[0]))
+                  for layer in workload if layer.weight is not None)
+    assert comparison.storage[key]["total"]["storage_bits"]["values"] == nonzero * 8
+    run = [r for r in comparison.runs if r.config.format == "csr"][0]
+    assert run.result.total.macs_effectual == sum(
+        int(np.count_nonzero(quantize_symmetric(l.weight, 8)[0])) * l.m
+        for l in workload if l.weight is not None) + sum(l.macs for l in workload if l.weight is None)
