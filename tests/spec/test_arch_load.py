@@ -71,7 +71,7 @@ def test_all_errors_reported_together():
     problems = lines[1:8]
     assert problems == [
         "  - colour: got 'red'; allowed: no such field; known fields: array, buffers, clock_mhz, "
-        "dataflow, description, dram, energy_table, name, pe, precision",
+        "dataflow, description, dram, energy_table, mapping, name, pe, precision",
         "  - array.rows: got 0; allowed: an integer from 1 to 4096",
         "  - array.cols: got '32'; allowed: an integer from 1 to 4096",
         "  - dataflow: got 'rs'; allowed: one of ws, os, is",
