@@ -104,7 +104,7 @@ def _check_mapping(mapping, objective, arch, problems: ProblemCollector):
         mode, _, obj = text.partition(":") if text else (None, "", "")
         if mode not in MAPPING_MODES or (obj and (mode != "auto" or obj not in MAPPING_OBJECTIVES)):
             problems.add("mapping", mapping, MAPPING_HELP)
-            return spec
+            mode, obj = "auto", ""
         spec = MappingSpec(mode, obj or (spec.objective if spec.mode == "auto" else "edp"))
     if objective is not None:
         value = objective.strip().lower() if isinstance(objective, str) else objective
