@@ -105,9 +105,16 @@ def _reference_costs(problem, f_row, f_col, tile_t, order, db):
     if math.isinf(bw):
         stall = 0
     elif db:
-        fill = (problem.weight_bits / (n["k"] * f["k"] * n["n"] * f["n"])
-                + problem.input_bits / (n["m"] * f["m"] * n["k"] * f["k"]))
-        drain = problem.output_bits / (n["m"] * f["m"] * n["n"] * f["n"])
+        # first fold: one of F folds spatially, the first temporal tile in time;
+        # last fold: the remainders
+        share = {row_d: 1 / problem.folds_row, col_d: 1 / problem.folds_col,
+                 t_d: min(tile_t, problem.extent_t) / problem.extent_t}
+        rest = {row_d: (problem.extent_row - (problem.folds_row - 1) * problem.rows) / problem.extent_row,
+                col_d: (problem.extent_col - (problem.folds_col - 1) * problem.cols) / problem.extent_col,
+                t_d: (problem.extent_t - (n[t_d] - 1) * tile_t) / problem.extent_t}
+        fill = (problem.weight_bits * share["k"] * share["n"]
+                + problem.input_bits * share["m"] * share["k"])
+        drain = problem.output_bits * rest["m"] * rest["n"]
         stall = (math.ceil(fill / bw) + max(0, math.ceil(max(dram - fill - drain, 0) / bw) - compute)
                  + math.ceil(drain / bw))
     else:

@@ -24,7 +24,8 @@ Cycles. ``compute`` = the per-fold SCALE-Sim formula summed over folds and
 temporal tiles (each temporal tile pays the fold's fill and drain), minus
 one per group. DRAM time is ``ceil(bits / bandwidth)``. Double buffered, the
 first fold's weights and inputs arrive before compute starts, the last
-fold's outputs leave after it ends, and everything else overlaps compute::
+fold's outputs leave after it ends (:func:`_fill_drain`), and everything
+else overlaps compute::
 
     stall = ceil(fill / bw) + max(0, ceil((dram - fill - drain) / bw) - compute) + ceil(drain / bw)
 
@@ -121,6 +122,31 @@ def _refetch(size: float, relevant: tuple[int, int], trips: list, dims: list, to
     return total
 
 
+def _fill_drain(problem, cand: Candidates, n_t: np.ndarray, roles) -> tuple:
+    """Bits of the first fold's weights and inputs and of the last fold's outputs.
+
+    The first fold's share of an operand along a spatial dimension is one
+    fold of its ``F`` folds (``1/F``, the memory model's even split), along
+    the temporal dimension the first tile (``tile_t / D``). The last fold
+    holds the remainders: ``(E - (F - 1) * R) / E`` spatially and
+    ``(D - (n_t - 1) * tile_t) / D`` in time.
+    """
+    row_d, col_d, t_d = roles
+    first = np.ones((cand.size, 3))
+    last = np.ones((cand.size, 3))
+    first[:, row_d] = 1.0 / problem.folds_row
+    first[:, col_d] = 1.0 / problem.folds_col
+    first[:, t_d] = np.minimum(cand.tile_t, problem.extent_t) / problem.extent_t
+    last[:, row_d] = max(problem.extent_row - (problem.folds_row - 1) * problem.rows, 1) / problem.extent_row
+    last[:, col_d] = max(problem.extent_col - (problem.folds_col - 1) * problem.cols, 1) / problem.extent_col
+    last[:, t_d] = (problem.extent_t - (n_t - 1) * cand.tile_t) / problem.extent_t
+    m, n, k = (DIMS.index(d) for d in "mnk")
+    fill = (problem.weight_bits * first[:, k] * first[:, n]
+            + problem.input_bits * first[:, m] * first[:, k])
+    drain = problem.output_bits * last[:, m] * last[:, n]
+    return fill, drain
+
+
 def evaluate(problem, cand: Candidates) -> CandidateCosts:
     """Costs of every candidate of ``problem`` (a :class:`~accelsim.sim.mapping.MappingProblem`)."""
     row_d, col_d, t_d = (DIMS.index(d) for d in problem.roles)
@@ -155,9 +181,7 @@ def evaluate(problem, cand: Candidates) -> CandidateCosts:
     if math.isinf(bw):
         stall = np.zeros(count, dtype=np.int64)
     else:
-        fill = (w_g / (totals[:, rel["weights"][0]] * totals[:, rel["weights"][1]])
-                + i_g / (totals[:, rel["inputs"][0]] * totals[:, rel["inputs"][1]]))
-        drain = problem.output_bits / (totals[:, rel["outputs"][0]] * totals[:, rel["outputs"][1]])
+        fill, drain = _fill_drain(problem, cand, n_t, (row_d, col_d, t_d))
         fill_c, drain_c = np.ceil(fill / bw), np.ceil(drain / bw)
         middle = np.ceil(np.maximum(dram - fill - drain, 0.0) / bw)
         overlapped = fill_c + np.maximum(middle - compute, 0.0) + drain_c

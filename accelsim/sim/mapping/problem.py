@@ -40,6 +40,8 @@ class MappingProblem:
         :func:`fold_base_cycles`.
     folds_row, folds_col : int
         Spatial folds of one group (rows: the most any column group needs).
+    extent_row, extent_col : int
+        Elements along the spatial dimensions (the last fold holds the remainder).
     extent_t : int
         Longest streamed length of any fold.
     t_options : numpy.ndarray
@@ -88,6 +90,8 @@ class MappingProblem:
     base_cycles: int
     folds_row: int
     folds_col: int
+    extent_row: int
+    extent_col: int
     extent_t: int
     t_options: np.ndarray
     compute_by_t: np.ndarray
@@ -212,6 +216,8 @@ def mapping_problem(schedule, ops, arch, prices: dict, fixed_energy_pj: float,
     else:
         folds_row = int(schedule.rf_size.size)
     folds_col = schedule.cg_cols.size // g
+    extent_col = int(ops.m) if df == "is" else int(ops.n)
+    extent_row = int(ops.m) if df == "os" else min(max(folds_row, 1) * rows, max(int(ops.is_rows), 1))
     weight_total = float(ops.weight_value_bits + ops.weight_metadata_bits)
     union = np.asarray(ops.union, dtype=np.float64)
     active = schedule.cg_folds > 0
@@ -222,7 +228,7 @@ def mapping_problem(schedule, ops, arch, prices: dict, fixed_energy_pj: float,
     return MappingProblem(
         dataflow=df, rows=rows, cols=cols, groups=g, active_groups=active_groups,
         base_cycles=base, folds_row=max(folds_row, 1), folds_col=max(folds_col, 1),
-        extent_t=t_max, t_options=options, compute_by_t=compute_by_t.astype(np.int64),
+        extent_row=extent_row, extent_col=extent_col, extent_t=t_max, t_options=options, compute_by_t=compute_by_t.astype(np.int64),
         folds_by_t=folds_by_t.astype(np.int64), stationary_sram_by_t=stationary.astype(np.float64),
         stationary_level=stat_level,
         weight_bits=weight_total / g, input_bits=ops.input_bits / g * ops.is_input_scale,
