@@ -32,7 +32,7 @@ ARCHS = sorted(p.stem for p in bundled_arch_dir().glob("*.yaml"))
 
 @pytest.fixture(scope="module")
 def workloads():
-    return {name: load_workload(name) for name in WORKLOADS}
+    return {name: load_workload(name) for name in {*WORKLOADS, "resnet18", "resnet50"}}
 
 
 @pytest.mark.parametrize("name", ["resnet18", "resnet50"])
@@ -65,7 +65,8 @@ def test_auto_is_never_worse_than_scalesim_layer_by_layer(workloads, arch_name):
     arch = load_arch(arch_name)
     objective = arch.mapping.objective
     worse = []
-    for name, workload in workloads.items():
+    for name in WORKLOADS:
+        workload = workloads[name]
         auto = simulate(workload, arch)
         fixed = simulate(workload, arch, mapping="scalesim")
         for a, s in zip(auto.layers, fixed.layers):
