@@ -43,7 +43,7 @@ channels streamed in the IS row fold; inputs: pixels or reduction rows).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numba
@@ -111,12 +111,17 @@ class MemoryTraffic:
         How many times each operand is read from DRAM: ``weights``, ``inputs``
         (1 = once) and ``psum_spills`` (rounds of partial sums written out and
         read back).
+    operand_bits : mapping
+        DRAM bits per operand: ``weights``, ``inputs`` (reads), ``outputs``
+        (final writes) and ``psum_spill`` (partial sums written out; they are
+        read back too).
     """
 
     bits: MappingProxyType
     metadata_bits: MappingProxyType
     stall_cycles: int
     dram_reads: MappingProxyType
+    operand_bits: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
 
 @numba.njit(cache=True)
@@ -294,8 +299,10 @@ def memory_traffic(schedule, ops: LayerOperands, arch) -> MemoryTraffic:
     meta["weight_sram_read"] = int(round(float(sram["weight_sram_read"]) * meta_fraction))
     stalls = stall_cycles(schedule.fold_cycles, w_fetch + i_fetch + p_fetch, o_wb + p_wb,
                           arch.dram_bandwidth_bytes_per_cycle)
+    operands = {"weights": int(round(dram_weight)), "inputs": int(round(float(i_fetch.sum()))),
+                "outputs": int(round(float(o_wb.sum()))), "psum_spill": int(round(float(p_wb.sum())))}
     return MemoryTraffic(MappingProxyType(bits), MappingProxyType(meta), stalls,
-                         MappingProxyType(reads))
+                         MappingProxyType(reads), MappingProxyType(operands))
 
 
 def _spill_cgs(schedule, bits_per_column: float, half_output_bits: float) -> np.ndarray:

@@ -6,8 +6,14 @@ from accelsim.spec import arch_from_dict
 
 
 def make_arch(rows=8, cols=8, dataflow="ws", sparsity="dense", bandwidth="unlimited",
-              weight_kib=256, input_kib=256, output_kib=128, activation="none", **pe):
-    """An ArchSpec from a few fields (unlimited DRAM bandwidth unless given)."""
+              weight_kib=256, input_kib=256, output_kib=128, activation="none", mapping="scalesim",
+              objective="edp", **pe):
+    """An ArchSpec from a few fields (unlimited DRAM bandwidth unless given).
+
+    ``mapping`` defaults to ``scalesim``: most simulator tests pin SCALE-Sim's
+    fixed loop order and the fold-level memory model; the mapper's tests pass
+    ``mapping="auto"``.
+    """
     pe_section = {"sparsity": sparsity, "activation_sparsity": activation, **pe}
     return arch_from_dict({
         "name": f"test-{sparsity}-{dataflow}-{rows}x{cols}",
@@ -16,4 +22,5 @@ def make_arch(rows=8, cols=8, dataflow="ws", sparsity="dense", bandwidth="unlimi
         "pe": pe_section,
         "buffers": {"weight_kib": weight_kib, "input_kib": input_kib, "output_kib": output_kib},
         "dram": {"bandwidth_bytes_per_cycle": bandwidth},
+        "mapping": {"mode": mapping, "objective": objective},
     })
