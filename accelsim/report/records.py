@@ -32,7 +32,8 @@ CSV_COLUMNS = (
      "stall_cycles", "utilization", "macs_dense", "macs_effectual", "latency_s", "speedup_vs_dense",
      "energy_pj_total"]
     + [f"energy_pj_{p}" for p in ENERGY_PARTS]
-    + ["dram_bytes_values", "dram_bytes_metadata", "dram_bytes_total", "limiter"]
+    + ["dram_bytes_values", "dram_bytes_metadata", "dram_bytes_total", "limiter",
+       "dram_bytes_compulsory", "dram_vs_compulsory", "mapping"]
 )
 
 def layer_limiter(layer) -> str:
@@ -76,12 +77,18 @@ def layer_records(comparison) -> list[dict]:
             row["dram_bytes_metadata"] = int(layer.bytes["dram"]["metadata"])
             row["dram_bytes_total"] = int(layer.bytes["dram"]["total"])
             row["limiter"] = layer_limiter(layer)
+            compulsory = int(getattr(layer, "compulsory_dram_bytes", 0))
+            row["dram_bytes_compulsory"] = compulsory
+            row["dram_vs_compulsory"] = row["dram_bytes_total"] / compulsory if compulsory else None
+            mapping = getattr(layer, "mapping", None)
+            row["mapping"] = mapping.describe() if mapping is not None else ""
             rows.append(row)
     return rows
 
 
 _SUMMED = ("cycles", "compute_cycles", "stall_cycles", "macs_dense", "macs_effectual", "energy_pj_total",
-           "dram_bytes_values", "dram_bytes_metadata", "dram_bytes_total", "latency_s",
+           "dram_bytes_values", "dram_bytes_metadata", "dram_bytes_total", "dram_bytes_compulsory",
+           "latency_s",
            *(f"energy_pj_{p}" for p in ENERGY_PARTS))
 
 
@@ -130,6 +137,8 @@ def config_summaries(comparison, records=None) -> list[dict]:
         for part in ENERGY_PARTS:
             s[f"pj_per_mac_{part}"] = s[f"energy_pj_{part}"] / dense_macs if dense_macs else None
         s["energy_delay_pj_s"] = energy * lat
+        s["dram_vs_compulsory"] = (s["dram_bytes_total"] / s["dram_bytes_compulsory"]
+                                   if s["dram_bytes_compulsory"] else None)
         summaries.append(s)
     baselines = {(s["arch"], s["dataflow"]): s for s in summaries if s["baseline"]}
     for s in summaries:

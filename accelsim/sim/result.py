@@ -74,6 +74,11 @@ class LayerResult:
         ``cycles`` split into the four :data:`~accelsim.sim.limiter.LIMITERS`
         parts: balanced compute, DRAM stalls, activation-supply (input SRAM
         read) cycles and load-imbalance cycles; they sum to ``cycles``.
+    mapping : accelsim.sim.mapping.Mapping or None
+        The mapping the layer ran with (tiles, loop order, DRAM bits per operand).
+    compulsory_dram_bytes : int
+        Every weight (encoded) and input read once and every output written
+        once: the least DRAM traffic any mapping can have.
     """
 
     name: str
@@ -96,6 +101,15 @@ class LayerResult:
     notes: tuple = ()
     limiter: str = "compute"
     cycle_breakdown: MappingProxyType = field(default_factory=dict)
+    mapping: object = None
+    compulsory_dram_bytes: int = 0
+
+    @property
+    def compulsory_ratio(self) -> float:
+        """DRAM bytes over :attr:`compulsory_dram_bytes` (1.0 = every operand moved once)."""
+        if not self.compulsory_dram_bytes:
+            return 1.0
+        return self.bytes["dram"]["total"] / self.compulsory_dram_bytes
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bytes", _frozen({k: _frozen(v) for k, v in self.bytes.items()}))
@@ -117,6 +131,9 @@ class LayerResult:
             "dram_reads": dict(self.dram_reads), "activation_density": self.activation_density,
             "notes": list(self.notes), "limiter": self.limiter,
             "cycle_breakdown": dict(self.cycle_breakdown),
+            "mapping": self.mapping.to_dict() if self.mapping is not None else None,
+            "compulsory_dram_bytes": self.compulsory_dram_bytes,
+            "compulsory_ratio": self.compulsory_ratio,
         }
 
 
@@ -194,6 +211,8 @@ class SimResult:
     workload : str
         Workload (or layer) name.
     notes : tuple of str
+    mapping : str
+        The mapping mode (``"auto (edp)"``, ``"scalesim"``).
     """
 
     layers: tuple
@@ -205,6 +224,7 @@ class SimResult:
     activation_sparsity: str | None = None
     workload: str = ""
     notes: tuple = ()
+    mapping: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -225,5 +245,6 @@ class SimResult:
             "activation_sparsity": self.activation_sparsity,
             "clock_mhz": self.arch.clock_mhz,
             "layers": [layer.to_dict() for layer in self.layers],
-            "total": self.total.to_dict(), "notes": list(self.notes),
+            "total": self.total.to_dict(), "notes": list(self.notes), "mapping": self.mapping,
+            "compulsory_dram_bytes": sum(layer.compulsory_dram_bytes for layer in self.layers),
         }

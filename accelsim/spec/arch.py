@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass
 
 __all__ = ["ArraySpec", "PrecisionSpec", "SparseSupport", "BufferSpec", "ArchSpec",
-           "DATAFLOWS", "SPARSE_KINDS", "ACTIVATION_SPARSITY_MODES"]
+           "DATAFLOWS", "SPARSE_KINDS", "ACTIVATION_SPARSITY_MODES", "MappingSpec", "MAPPING_MODES",
+           "MAPPING_OBJECTIVES"]
 
 DATAFLOWS = ("ws", "os", "is")
 SPARSE_KINDS = ("dense", "nm", "unstructured", "block")
@@ -135,6 +136,35 @@ class BufferSpec:
         return int(self.output_kib * 1024)
 
 
+#: Mapping modes: ``auto`` (the mapper picks tiles and loop order per layer) or ``scalesim``.
+MAPPING_MODES = ("auto", "scalesim")
+#: What the mapper minimises per layer.
+MAPPING_OBJECTIVES = ("latency", "energy", "edp")
+
+
+@dataclass(frozen=True)
+class MappingSpec:
+    """How layers are mapped onto the buffers and the array.
+
+    Attributes
+    ----------
+    mode : {"auto", "scalesim"}
+        ``auto``: :func:`accelsim.sim.mapping.map_layer` chooses tile sizes,
+        tile loop order and double buffering per layer. ``scalesim``:
+        SCALE-Sim's fixed order (column folds outer, every pixel streamed
+        through every fold), for exact validation.
+    objective : {"latency", "energy", "edp"}
+        What ``auto`` minimises (ignored by ``scalesim``).
+    """
+
+    mode: str = "auto"
+    objective: str = "edp"
+
+    def describe(self) -> str:
+        """``auto (edp)`` or ``scalesim``."""
+        return f"auto ({self.objective})" if self.mode == "auto" else self.mode
+
+
 @dataclass(frozen=True)
 class ArchSpec:
     """A complete, validated architecture. Build it with :func:`accelsim.load_arch`.
@@ -156,6 +186,9 @@ class ArchSpec:
     description : str
     source : str
         File the spec was read from (empty if built in code).
+    mapping : MappingSpec
+        Mapping mode and objective (YAML default: ``auto`` with ``edp``;
+        SCALE-Sim ``.cfg`` inputs: ``scalesim``).
     """
 
     name: str
@@ -169,6 +202,7 @@ class ArchSpec:
     energy_table: str = "horowitz45"
     description: str = ""
     source: str = ""
+    mapping: MappingSpec = MappingSpec()
 
     @property
     def default_input_read_activations_per_cycle(self) -> float:
@@ -234,6 +268,7 @@ class ArchSpec:
             f"DRAM          {bw}",
             f"clock         {self.clock_mhz:g} MHz",
             f"energy table  {self.energy_table}",
+            f"mapping       {self.mapping.describe()}",
         ]
         if self.description:
             lines.insert(1, f"description   {self.description}")

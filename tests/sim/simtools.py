@@ -6,10 +6,14 @@ from accelsim.spec import arch_from_dict
 
 
 def make_arch(rows=8, cols=8, dataflow="ws", sparsity="dense", bandwidth="unlimited",
-              weight_kib=256, input_kib=256, output_kib=128, activation="none", input_read=None, **pe):
+              weight_kib=256, input_kib=256, output_kib=128, activation="none", mapping="scalesim",
+              objective="edp", input_read=None, **pe):
     """An ArchSpec from a few fields (unlimited DRAM bandwidth unless given).
 
-    ``input_read`` sets ``buffers.input_read_bytes_per_cycle`` (default: the arch default).
+    ``mapping`` defaults to ``scalesim``: most simulator tests pin SCALE-Sim's
+    fixed loop order and the fold-level memory model; the mapper's tests pass
+    ``mapping="auto"``. ``input_read`` sets ``buffers.input_read_bytes_per_cycle``
+    (default: the arch default).
     """
     pe_section = {"sparsity": sparsity, "activation_sparsity": activation, **pe}
     buffers = {"weight_kib": weight_kib, "input_kib": input_kib, "output_kib": output_kib}
@@ -22,4 +26,5 @@ def make_arch(rows=8, cols=8, dataflow="ws", sparsity="dense", bandwidth="unlimi
         "pe": pe_section,
         "buffers": buffers,
         "dram": {"bandwidth_bytes_per_cycle": bandwidth},
+        "mapping": {"mode": mapping, "objective": objective},
     })
