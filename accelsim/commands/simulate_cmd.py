@@ -39,11 +39,13 @@ def add_arguments(p) -> None:
 def format_sim_table(result, dense=None) -> str:
     """Terminal table of a :class:`~accelsim.sim.SimResult`, with speedup against ``dense`` if given."""
     from accelsim.report import format_table, human_count
+    from accelsim.report.records import LIMITER_NAMES
 
     dense_by_name = {l.name: l for l in dense.layers} if dense is not None else {}
     headers = ["layer", "format", "cycles", "stall", "util", "MACs eff.", "energy (uJ)"]
     if dense is not None:
         headers += ["speedup", "energy x"]
+    headers += ["limited by"]
     rows = []
     for layer in result.layers:
         row = [layer.name, layer.format + ("" if layer.exploited else " (dense)"), human_count(layer.cycles),
@@ -53,6 +55,7 @@ def format_sim_table(result, dense=None) -> str:
             d = dense_by_name.get(layer.name)
             row += [f"{d.cycles / layer.cycles:.2f}x" if d and layer.cycles else "-",
                     f"{layer.energy_pj['total'] / d.energy_pj['total']:.2f}" if d and d.energy_pj["total"] else "-"]
+        row.append(LIMITER_NAMES.get(layer.limiter, layer.limiter))
         rows.append(row)
     t = result.total
     row = ["TOTAL", "", human_count(t.cycles), human_count(t.stall_cycles), f"{100 * t.utilization:.1f}%",
@@ -60,6 +63,7 @@ def format_sim_table(result, dense=None) -> str:
     if dense is not None:
         row += [f"{dense.total.cycles / t.cycles:.2f}x" if t.cycles else "-",
                 f"{t.energy_pj / dense.total.energy_pj:.2f}" if dense.total.energy_pj else "-"]
+    row.append("")
     rows.append(row)
     return format_table(headers, rows)
 

@@ -77,6 +77,11 @@ class LayerOperands:
     activation_bits, accumulator_bits : int
     is_input_scale : float
         Fraction of IS activations loaded (activation density under skipping).
+    ws_fold_activations : numpy.ndarray or None
+        WS: ``(groups * n_cf, row folds)`` activations per streamed row of each
+        fold (:attr:`~accelsim.sim.sparse_timing.WeightProfile.fold_activations`);
+        the input SRAM then serves ``M`` times their sum (a position two row
+        folds need is read twice). ``None``: ``M x union`` per column group.
     """
 
     m: int
@@ -93,6 +98,7 @@ class LayerOperands:
     activation_bits: int
     accumulator_bits: int
     is_input_scale: float = 1.0
+    ws_fold_activations: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -236,7 +242,11 @@ def memory_traffic(schedule, ops: LayerOperands, arch) -> MemoryTraffic:
         o_wb = np.where(last, m * cg_cols[fcg] * abits, 0.0)
         sram["weight_sram_read"] = w_fetch.sum()
         active = cg_folds > 0
-        sram["input_sram_read"] = float((m * ops.union[active] * abits).sum())
+        if ops.ws_fold_activations is not None:
+            per_cg = np.asarray(ops.ws_fold_activations, dtype=np.float64).sum(axis=1)
+            sram["input_sram_read"] = float((m * per_cg[active] * abits).sum())
+        else:
+            sram["input_sram_read"] = float((m * ops.union[active] * abits).sum())
         psum = m * cg_cols[fcg] * accbits
         sram["output_sram_write"] = psum.sum() + p_fetch.sum()
         sram["output_sram_read"] = np.where(~first, psum, 0.0).sum() + (o_wb * accbits / abits).sum() + p_wb.sum()

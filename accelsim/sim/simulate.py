@@ -9,12 +9,13 @@ from dataclasses import replace
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.sim.hw_zeros import hardware_nonzero_view
+from accelsim.sim.limiter import cycle_breakdown, limiter
 from accelsim.sim.mapping import chosen_traffic, map_layer, mapping_problem, scalesim_mapping
 from accelsim.sim.memory import LayerOperands, memory_traffic
 from accelsim.sim.result import LEVELS, LayerResult, SimResult, SimTotal
-from accelsim.sim.schedule import build_schedule
-from accelsim.sim.sparse_timing import (TimingRule, raw_bits_view, timing_rule, weight_profile,
-                                        weight_storage_bits)
+from accelsim.sim.schedule import balanced_beats, build_schedule
+from accelsim.sim.sparse_timing import TimingRule, timing_rule, weight_profile, weight_storage_bits
 from accelsim.spec import (DATAFLOWS, MAPPING_MODES, MAPPING_OBJECTIVES, ArchSpec, MappingSpec,
                            load_arch)
 from accelsim.workload.layer import Layer, Workload
@@ -197,7 +198,8 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
             notes.append("layer has no weights: ran dense")
         rule, exploited = TimingRule("dense", rule.lanes), fmt.name == "dense"
     else:
-        view = raw_bits_view(layer.weight_matrix(), layer.name)
+        # zeros as the hardware sees them: float weights quantised to weight_bits
+        view = hardware_nonzero_view(layer.weight_matrix(), prec.weight_bits, layer.name)
     try:
         profile = weight_profile(layer, rule, rows, cols, dataflow, view)
     except AccelsimInputError:
@@ -215,7 +217,14 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
             notes.append("activation skipping saves no cycles in WS (energy only)")
     else:
         is_scale = 1.0
-    schedule = build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes)
+    supply = arch.input_read_activations_per_cycle
+    act_scale = density if (skip and dataflow == "os") else 1.0
+    schedule = build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes, supply, act_scale)
+    unsupplied = (schedule if math.isinf(supply)
+                  else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes))
+    balanced = (unsupplied if dataflow == "is" or rule.rule in ("dense", "nm")
+                else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes,
+                                    beats=balanced_beats(profile.beats, cols)))
 
     g, n, k, m = int(layer.groups), int(layer.n), int(layer.k), int(layer.m)
     run_fmt = fmt if exploited else parse_format("dense")
@@ -225,7 +234,8 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
     ops = LayerOperands(m, n, k, g, w_values, w_meta, profile.stored, profile.is_vectors,
                         profile.is_rows, profile.union.reshape(-1),
                         _input_bits(layer, prec.activation_bits), prec.activation_bits,
-                        prec.accumulator_bits, is_scale)
+                        prec.accumulator_bits, is_scale,
+                        profile.fold_activations if rule.rule in ("unstructured", "block") else None)
 
     executed = int(profile.stored.sum()) * m
     if mode == "none" or density >= 1.0:
@@ -256,6 +266,10 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
                        + g * m * n * prec.activation_bits)
     stalls = traffic.stall_cycles
     cycles = compute + stalls
+    # the mapping's own tile fill/drain (compute beyond the fold schedule) counts as compute
+    tiling = compute - schedule.compute_cycles
+    breakdown = cycle_breakdown(balanced.compute_cycles + tiling, unsupplied.compute_cycles + tiling,
+                                compute, stalls)
     pes = rows * cols
     multipliers = pes * rule.lanes
     busy = min(busy_needed, pes * cycles)
@@ -288,7 +302,8 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
         macs_dense=int(layer.macs), macs_effectual=macs_effectual, bytes=level_bytes,
         events=events, energy_pj=energy, latency_s=cycles / (arch.clock_mhz * 1e6),
         folds=folds, dram_reads=traffic.dram_reads, activation_density=density,
-        notes=tuple(notes), mapping=chosen, compulsory_dram_bytes=-(-int(round(compulsory_bits)) // 8))
+        notes=tuple(notes), mapping=chosen, compulsory_dram_bytes=-(-int(round(compulsory_bits)) // 8),
+        limiter=limiter(breakdown), cycle_breakdown=breakdown)
 
 
 # ----------------------------------------------------------------------------- total

@@ -108,6 +108,19 @@ class _Reader:
         return value
 
 
+def _bandwidth(data: dict, key: str, path: str, reader: _Reader):
+    """A bandwidth in bytes/cycle: a number > 0 or ``"unlimited"`` (``math.inf``); None if bad."""
+    raw = data.get(key)
+    if isinstance(raw, str) and raw.strip().lower() in ("unlimited", "inf", "calc"):
+        return math.inf
+    value = reader.number(data, key, path)
+    if value is None:
+        # replace the generic message with one that mentions "unlimited"
+        last = reader.problems.problems.pop()
+        reader.problems.add(last.field, last.value, 'a number > 0, or "unlimited"')
+    return value
+
+
 def _parse_block(value, reader: _Reader, path: str):
     """Accept ``"4x4"``, ``[4, 4]`` or ``{rows: 4, cols: 4}``."""
     if isinstance(value, str):
@@ -213,25 +226,21 @@ def arch_from_dict(data, source: str = "") -> ArchSpec:
     sparsity = _parse_sparsity(pe, reader, problems)
 
     buffers = reader.section(data, "buffers", "buffers")
-    reader.unknown(buffers, {"weight_kib", "input_kib", "output_kib"}, "buffers")
+    reader.unknown(buffers, {"weight_kib", "input_kib", "output_kib", "input_read_bytes_per_cycle"},
+                   "buffers")
     sizes = {}
     if buffers:
         for key in ("weight_kib", "input_kib", "output_kib"):
             sizes[key] = reader.number(buffers, key, f"buffers.{key}")
+        if "input_read_bytes_per_cycle" in buffers:
+            sizes["input_read_bytes_per_cycle"] = _bandwidth(
+                buffers, "input_read_bytes_per_cycle", "buffers.input_read_bytes_per_cycle", reader)
 
     dram = reader.section(data, "dram", "dram")
     reader.unknown(dram, {"bandwidth_bytes_per_cycle"}, "dram")
     bandwidth = None
     if dram:
-        raw = dram.get("bandwidth_bytes_per_cycle")
-        if isinstance(raw, str) and raw.strip().lower() in ("unlimited", "inf", "calc"):
-            bandwidth = math.inf
-        else:
-            bandwidth = reader.number(dram, "bandwidth_bytes_per_cycle", "dram.bandwidth_bytes_per_cycle")
-            if bandwidth is None:
-                # replace the generic message with one that mentions "unlimited"
-                last = problems.problems.pop()
-                problems.add(last.field, last.value, 'a number > 0, or "unlimited"')
+        bandwidth = _bandwidth(dram, "bandwidth_bytes_per_cycle", "dram.bandwidth_bytes_per_cycle", reader)
 
     clock = reader.number(data, "clock_mhz", "clock_mhz", default=1000.0)
     table = data.get("energy_table", "horowitz45")
