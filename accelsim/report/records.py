@@ -76,12 +76,12 @@ def layer_records(comparison) -> list[dict]:
             row["dram_bytes_values"] = int(layer.bytes["dram"]["values"])
             row["dram_bytes_metadata"] = int(layer.bytes["dram"]["metadata"])
             row["dram_bytes_total"] = int(layer.bytes["dram"]["total"])
-            row["limiter"] = layer_limiter(layer)
             compulsory = int(getattr(layer, "compulsory_dram_bytes", 0))
             row["dram_bytes_compulsory"] = compulsory
             row["dram_vs_compulsory"] = row["dram_bytes_total"] / compulsory if compulsory else None
             mapping = getattr(layer, "mapping", None)
             row["mapping"] = mapping.describe() if mapping is not None else ""
+            row["limiter"] = layer_limiter(layer)
             rows.append(row)
     return rows
 

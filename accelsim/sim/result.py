@@ -68,17 +68,17 @@ class LayerResult:
     activation_density : float
         Activation density used (1.0 when activation sparsity is not modelled).
     notes : tuple of str
+    mapping : accelsim.sim.mapping.Mapping or None
+        The mapping the layer ran with (tiles, loop order, DRAM bits per operand).
+    compulsory_dram_bytes : int
+        Every weight (encoded) and input read once and every output written
+        once: the least DRAM traffic any mapping can have.
     limiter : {"compute", "dram_bandwidth", "sram_bandwidth", "load_imbalance"}
         What limits the layer (:mod:`accelsim.sim.limiter`).
     cycle_breakdown : mapping
         ``cycles`` split into the four :data:`~accelsim.sim.limiter.LIMITERS`
         parts: balanced compute, DRAM stalls, activation-supply (input SRAM
         read) cycles and load-imbalance cycles; they sum to ``cycles``.
-    mapping : accelsim.sim.mapping.Mapping or None
-        The mapping the layer ran with (tiles, loop order, DRAM bits per operand).
-    compulsory_dram_bytes : int
-        Every weight (encoded) and input read once and every output written
-        once: the least DRAM traffic any mapping can have.
     """
 
     name: str
@@ -99,8 +99,6 @@ class LayerResult:
     dram_reads: MappingProxyType
     activation_density: float = 1.0
     notes: tuple = ()
-    limiter: str = "compute"
-    cycle_breakdown: MappingProxyType = field(default_factory=dict)
     mapping: object = None
     compulsory_dram_bytes: int = 0
 
@@ -110,6 +108,8 @@ class LayerResult:
         if not self.compulsory_dram_bytes:
             return 1.0
         return self.bytes["dram"]["total"] / self.compulsory_dram_bytes
+    limiter: str = "compute"
+    cycle_breakdown: MappingProxyType = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bytes", _frozen({k: _frozen(v) for k, v in self.bytes.items()}))
@@ -129,11 +129,11 @@ class LayerResult:
             "bytes": {k: dict(v) for k, v in self.bytes.items()}, "events": dict(self.events),
             "energy_pj": dict(self.energy_pj), "latency_s": self.latency_s, "folds": self.folds,
             "dram_reads": dict(self.dram_reads), "activation_density": self.activation_density,
-            "notes": list(self.notes), "limiter": self.limiter,
-            "cycle_breakdown": dict(self.cycle_breakdown),
             "mapping": self.mapping.to_dict() if self.mapping is not None else None,
             "compulsory_dram_bytes": self.compulsory_dram_bytes,
             "compulsory_ratio": self.compulsory_ratio,
+            "notes": list(self.notes), "limiter": self.limiter,
+            "cycle_breakdown": dict(self.cycle_breakdown),
         }
 
 
