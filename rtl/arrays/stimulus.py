@@ -375,7 +375,10 @@ def _long_k(cfg: PEConfig, wrap: bool) -> int:
     """Reduction length whose max-magnitude sum crosses ``2**24`` (or wraps the accumulator)."""
     prod = 1 << (cfg.weight_bits + cfg.activation_bits - 2)
     target = (1 << (cfg.accumulator_bits - 1)) if wrap else (1 << 24)
-    return max(target // prod + 2, 4)
+    k = target // prod + 2
+    if cfg.kind == "nm":                 # N of every M weights are kept
+        k = -(-k * cfg.m // cfg.n)
+    return max(k, 4)
 
 
 def _directed_rows(cfg: PEConfig, k: int):
