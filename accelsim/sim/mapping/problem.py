@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.sim.mapping.space import ROLES, tile_options
+from accelsim.sim.memory import ws_input_sram_read_bits
 
 __all__ = ["MappingProblem", "mapping_problem", "fold_base_cycles"]
 
@@ -149,7 +150,7 @@ def _fold_sram(schedule, ops, abits: float, accbits: float):
         psum = m * cg_cols[fcg] * accbits
         active = schedule.cg_folds > 0
         base = {"weight_sram_read": 0.0,
-                "input_sram_read": float((m * ops.union[active] * abits).sum()),
+                "input_sram_read": ws_input_sram_read_bits(ops, active),
                 "output_sram_write": float(psum.sum()),
                 "output_sram_read": float(np.where(~first, psum, 0.0).sum()
                                           + np.where(last, m * cg_cols[fcg] * accbits, 0.0).sum())}
