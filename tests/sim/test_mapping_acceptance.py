@@ -116,7 +116,7 @@ def test_every_candidate_is_monotone_in_buffers_and_bandwidth(layer, df, which, 
     costs = []
     for arch in (base, bigger):
         problem, _ = _problem(layer, arch, df)
-        cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t)
+        cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t, problem.roles)
         costs.append(evaluate(problem, cand))
     small_c, big_c = costs
     for key in ("weight_dram_bits", "input_dram_bits", "psum_spill_bits"):
@@ -148,7 +148,7 @@ def test_auto_latency_and_least_traffic_are_monotone(layer, df, which, small, fa
     least = []
     for arch in (base, bigger):
         problem, _ = _problem(layer, arch, df)
-        cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t)
+        cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t, problem.roles)
         c = evaluate(problem, cand)
         least.append(float((c.dram_read_bits + c.dram_write_bits).min()))
     assert least[1] <= least[0] + 1e-6
