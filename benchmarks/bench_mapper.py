@@ -10,6 +10,9 @@ Prints, best of ``--repeat`` after a warm-up call:
   layer, the time of :func:`accelsim.sim.mapping.map_layer` alone (mean and
   largest per layer, sum over the network), and a whole
   :func:`accelsim.simulate` with ``mapping="auto"`` and with ``"scalesim"``;
+* dense ResNet-18 and ResNet-50 on ``dense-ws-32x32`` in WS, OS and IS,
+  ``auto`` against ``scalesim``: cycles, stall share, DRAM traffic against
+  the compulsory bound, layers that spill partial sums, energy per MAC;
 * ResNet-50 pruned ``unstructured:0.9`` on ``unstructured-os-32x32``
   simulated with the mapper, against one NumPy pass over its weights
   (``np.abs(w).sum()`` per layer), and their ratio (goal: within 10x).
@@ -83,6 +86,29 @@ def bench_search(repeat: int) -> None:
               f"simulate auto {auto_s * 1e3:.0f} ms, scalesim {fixed_s * 1e3:.0f} ms")
 
 
+def bench_quality() -> None:
+    from accelsim.sim import simulate
+    from accelsim.spec import load_arch
+    from accelsim.workload.loaders import load_workload
+
+    arch = load_arch("dense-ws-32x32")
+    print(f"Dense networks on {arch.name} ({arch.dram_bandwidth_bytes_per_cycle:g} B/cycle): "
+          "mapping, cycles, stalls, DRAM / compulsory, layers spilling partial sums, pJ/MAC")
+    for name in ("resnet18", "resnet50"):
+        workload = load_workload(name)
+        for df in ("ws", "os", "is"):
+            for mapping in ("scalesim", "auto"):
+                r = simulate(workload, arch, dataflow=df, mapping=mapping)
+                bound = sum(layer.compulsory_dram_bytes for layer in r.layers)
+                spills = sum(1 for layer in r.layers if layer.mapping.dram_bits["psum_spill"])
+                t = r.total
+                print(f"  {name:9s} {df.upper()} {mapping:8s} {t.cycles:>12,} cycles "
+                      f"{100 * t.stall_cycles / t.cycles:5.1f}% stalls  DRAM "
+                      f"{t.bytes['dram']['total'] / 1e6:7.1f} MB = "
+                      f"{t.bytes['dram']['total'] / bound:5.2f}x compulsory ({bound / 1e6:.1f} MB)  "
+                      f"spills {spills:2d}/{len(r.layers)}  {t.energy_pj / t.macs_dense:6.2f} pJ/MAC")
+
+
 def bench_sparse(repeat: int) -> None:
     from accelsim.prune import prune
     from accelsim.sim import simulate
@@ -113,6 +139,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     bench_search(args.repeat)
+    bench_quality()
     bench_sparse(args.repeat)
     return 0
 
