@@ -120,17 +120,18 @@ def _reference_costs(problem, f_row, f_col, tile_t, order, db):
     if math.isinf(bw):
         stall = 0
     elif db:
-        # first fold: one of F folds spatially, the first temporal tile in time;
+        # first fold: the schedule's first fold (memory-model shares), first temporal tile;
         # last fold: the remainders
-        share = {row_d: 1 / problem.folds_row, col_d: 1 / problem.folds_col,
-                 t_d: min(tile_t, problem.extent_t) / problem.extent_t}
+        t_share = min(tile_t, problem.extent_t) / problem.extent_t
+        fill = (problem.first_weight_bits * (t_share if t_d in ("k", "n") else 1)
+                + problem.first_input_bits * (t_share if t_d in ("m", "k") else 1))
         rest = {row_d: (problem.extent_row - (problem.folds_row - 1) * problem.rows) / problem.extent_row,
                 col_d: (problem.extent_col - (problem.folds_col - 1) * problem.cols) / problem.extent_col,
                 t_d: (problem.extent_t - (n[t_d] - 1) * tile_t) / problem.extent_t}
-        fill = (problem.weight_bits * share["k"] * share["n"]
-                + problem.input_bits * share["m"] * share["k"])
         drain = problem.output_bits * rest["m"] * rest["n"]
-        stall = whole(fill / bw) + max(0, whole(max(dram - fill - drain, 0) / bw) - compute) + whole(drain / bw)
+        fold_cycles = compute + problem.active_groups       # before SCALE-Sim's "- 1" per group
+        stall = (whole(fill / bw) + max(0, whole(max(dram - fill - drain, 0) / bw) - fold_cycles)
+                 + whole(drain / bw))
     else:
         stall = whole(dram / bw)
     cycles = compute + stall

@@ -163,3 +163,24 @@ def test_mapper_choice_changes_with_the_buffers():
                                       mapping="auto")).layers[0]
     assert large.bytes["dram"]["total"] < small.bytes["dram"]["total"]
     assert small.mapping.to_dict() != large.mapping.to_dict()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch_name, scheme", [("nm24-ws-32x32", "nm:2:4"),
+                                               ("unstructured-os-32x32", "unstructured:0.9"),
+                                               ("block4x4-ws-32x32", "block:4x4:0.75:pad")])
+def test_auto_is_never_worse_than_scalesim_on_pruned_layers(workloads, arch_name, scheme):
+    from accelsim.prune import prune
+
+    workload = prune(workloads["tiny-cnn" if NOJIT else "resnet18"], scheme)
+    arch = load_arch(arch_name)
+    objective = arch.mapping.objective
+    worse = []
+    for df in ("ws", "os", "is"):
+        auto = simulate(workload, arch, dataflow=df)
+        fixed = simulate(workload, arch, dataflow=df, mapping="scalesim")
+        for a, s in zip(auto.layers, fixed.layers):
+            assert a.exploited
+            if _objective(a, objective) > _objective(s, objective) * (1 + 1e-12):
+                worse.append((df, a.name, _objective(a, objective), _objective(s, objective)))
+    assert not worse

@@ -27,7 +27,10 @@ first fold's weights and inputs arrive before compute starts, the last
 fold's outputs leave after it ends (:func:`_fill_drain`), and everything
 else overlaps compute::
 
-    stall = ceil(fill / bw) + max(0, ceil((dram - fill - drain) / bw) - compute) + ceil(drain / bw)
+    stall = ceil(fill / bw) + max(0, ceil((dram - fill - drain) / bw) - fold_cycles) + ceil(drain / bw)
+
+(``fold_cycles``: the folds' summed cycles, ``compute`` before the ``- 1``
+per group.)
 
 Single buffered, nothing overlaps: ``stall = ceil(dram / bw)``.
 
@@ -130,24 +133,24 @@ def _refetch(relevant: tuple[int, int], loops: list, scale: np.ndarray, cap: np.
 def _fill_drain(problem, cand: Candidates, n_t: np.ndarray, roles) -> tuple:
     """Bits of the first fold's weights and inputs and of the last fold's outputs.
 
-    The first fold's share of an operand along a spatial dimension is one
-    fold of its ``F`` folds (``1/F``, the memory model's even split), along
-    the temporal dimension the first tile (``tile_t / D``). The last fold
-    holds the remainders: ``(E - (F - 1) * R) / E`` spatially and
+    The first fold reads what SCALE-Sim's schedule's first fold reads by the
+    memory model's shares (:attr:`MappingProblem.first_weight_bits`,
+    ``first_input_bits``), cut to the first temporal tile (``tile_t / D``)
+    for the operands the temporal dimension indexes. The last fold holds the
+    remainders: ``(E - (F - 1) * R) / E`` spatially and
     ``(D - (n_t - 1) * tile_t) / D`` in time.
     """
     row_d, col_d, t_d = roles
-    first = np.ones((cand.size, 3))
+    t_name = DIMS[t_d]
+    first_t = np.minimum(cand.tile_t, problem.extent_t) / problem.extent_t
+    w_share = first_t if t_name in OPERANDS["weights"] else 1.0
+    i_share = first_t if t_name in OPERANDS["inputs"] else 1.0
+    fill = problem.first_weight_bits * w_share + problem.first_input_bits * i_share
     last = np.ones((cand.size, 3))
-    first[:, row_d] = 1.0 / problem.folds_row
-    first[:, col_d] = 1.0 / problem.folds_col
-    first[:, t_d] = np.minimum(cand.tile_t, problem.extent_t) / problem.extent_t
     last[:, row_d] = max(problem.extent_row - (problem.folds_row - 1) * problem.rows, 1) / problem.extent_row
     last[:, col_d] = max(problem.extent_col - (problem.folds_col - 1) * problem.cols, 1) / problem.extent_col
     last[:, t_d] = (problem.extent_t - (n_t - 1) * cand.tile_t) / problem.extent_t
-    m, n, k = (DIMS.index(d) for d in "mnk")
-    fill = (problem.weight_bits * first[:, k] * first[:, n]
-            + problem.input_bits * first[:, m] * first[:, k])
+    m, n = DIMS.index("m"), DIMS.index("n")
     drain = problem.output_bits * last[:, m] * last[:, n]
     return fill, drain
 
@@ -200,7 +203,9 @@ def evaluate(problem, cand: Candidates) -> CandidateCosts:
         fill, drain = _fill_drain(problem, cand, n_t, (row_d, col_d, t_d))
         fill_c, drain_c = _cycles(fill / bw), _cycles(drain / bw)
         middle = _cycles(np.maximum(dram - fill - drain, 0.0) / bw)
-        overlapped = fill_c + np.maximum(middle - compute, 0.0) + drain_c
+        # transfers overlap the folds' own cycles (before SCALE-Sim's "- 1" per group)
+        window = compute + problem.active_groups
+        overlapped = fill_c + np.maximum(middle - window, 0.0) + drain_c
         stall = np.where(db, overlapped, _cycles(dram / bw)).astype(np.int64)
     cycles = compute + stall
 
