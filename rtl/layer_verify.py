@@ -54,13 +54,14 @@ class LayerVerifyResult:
         The arch's full array top shape in cells.
     mode : {"whole-layer", "sample"}
     folds, total_folds : int
-        Folds run, and folds of the whole layer on this shape.
+        Folds run, and folds of the whole layer on this shape (PE: outputs).
     vectors : int
         Input vectors per fold run.
     cycles : int
         Cycles simulated (RTL and model).
-    model_cycles, formula_cycles : int
-        The model's cycles and ``sum(2*rows + cols + V - 1)`` (whole layer).
+    model_cycles, formula_cycles, rtl_cycles : int
+        Whole layer: the model's cycles, ``sum(2*rows + cols + V - 1)`` over the
+        folds, and the RTL's (per fold, up to its last valid output vector).
     outputs_checked : int
         Layer output elements compared with the functional output (whole layer).
     ok : bool
@@ -84,6 +85,7 @@ class LayerVerifyResult:
     cycles: int
     model_cycles: int
     formula_cycles: int
+    rtl_cycles: int
     outputs_checked: int
     ok: bool
     message: str
@@ -103,18 +105,21 @@ class LayerVerifyResult:
             what = f"{self.shape[0]}x{self.shape[1]}-cell array top {self.top}{full}"
         else:
             what = f"PE top {self.top}"
+        unit = (f"{self.folds:,} of {self.total_folds:,} folds x {self.vectors:,} vectors"
+                if self.kind == "array" else f"{self.folds:,} of {self.total_folds:,} outputs")
         lines = [f"verify {self.arch}: {self.workload} layer {self.layer}, pruning "
                  f"{self.prune}, {self.weight_source}",
                  f"  {what} on {self.simulator}",
-                 f"  {self.mode}: {self.folds:,} of {self.total_folds:,} folds x {self.vectors:,} vectors, "
+                 f"  {self.mode}: {unit}, "
                  f"{self.cycles:,} cycles in {self.seconds:.1f} s (Verilator build "
                  f"{self.build_seconds:.1f} s, RTL simulation {self.sim_seconds:.1f} s, "
                  f"model {self.model_seconds:.1f} s)"]
         if self.mode == "whole-layer":
-            lines.append(f"  RTL cycles {self.cycles:,} = model {self.model_cycles:,} = formula "
+            lines.append(f"  RTL cycles {self.rtl_cycles:,} = model {self.model_cycles:,} = formula "
                          f"{self.formula_cycles:,}; {self.outputs_checked:,} outputs equal the "
                          "simulator's functional output" if self.ok else
-                         f"  model cycles {self.model_cycles:,}, formula {self.formula_cycles:,}")
+                         f"  RTL cycles {self.rtl_cycles:,}, model {self.model_cycles:,}, formula "
+                         f"{self.formula_cycles:,}")
         lines.append("PASS" if self.ok else f"FAIL: {self.message}")
         return "\n".join(lines)
 
@@ -227,18 +232,20 @@ def _first_mismatch(trace, observed) -> tuple[int, str, int, int] | None:
     return best
 
 
-def _whole_layer(arch, cfg, ops, rows, cols, module, seed, t0):
+def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
     from accelsim.rtl import verilator as vl
     from accelsim.rtl.export import Top, verilog_source
     from accelsim.rtl.fast_array import fold_batch_trace, unpack_words
     from accelsim.sim.pe_model import WSArrayModel
 
     cell = WSArrayModel(cfg, rows, cols).cell_config
-    built = vl.build(verilog_source(Top("array", module, cfg, rows, cols)), module)
+    text = verilog_text if verilog_text is not None else \
+        verilog_source(Top("array", module, cfg, rows, cols))
+    built = vl.build(text, module)
     accb = cell.accumulator_bits
     n_per_group = ops.weight.shape[0] // ops.groups
     assembled = np.zeros_like(ops.output)
-    cycles = model_cycles = formula = folds = 0
+    cycles = model_cycles = formula = folds = rtl_cycles = 0
     sim_s = model_s = 0.0
     message = ""
     vectors = ops.activations.shape[1]
@@ -269,6 +276,10 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, t0):
                            f"chunk {tiles[fold][1]}), cycle {c - start} of the fold (global "
                            f"{cycles + c}): {sig} expected {e:#x}, got {got:#x}")
             rtl_valid = np.flatnonzero(observed["o_valid"][:, 0])
+            fold_of = np.searchsorted(ends, rtl_valid)
+            last = np.full(len(tiles), -1, dtype=np.int64)
+            np.maximum.at(last, fold_of, rtl_valid)
+            rtl_cycles += int(np.sum(last - (ends - trace.fold_cycles)))
             vecs = unpack_words(observed["o_data"][rtl_valid], accb, cols) \
                 if rtl_valid.size == len(tiles) * vectors else None
             if vecs is None:
@@ -288,7 +299,7 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, t0):
         message = (f"assembled output [{m_}, {n_}] = {int(assembled[m_, n_])}, the functional "
                    f"output is {int(ops.output[m_, n_])} ({len(diff)} elements differ)")
     return dict(folds=folds, total_folds=folds, vectors=vectors, cycles=cycles,
-                model_cycles=model_cycles, formula_cycles=formula,
+                model_cycles=model_cycles, formula_cycles=formula, rtl_cycles=rtl_cycles,
                 outputs_checked=int(ops.output.size), ok=not message, message=message,
                 build_seconds=built.build_seconds, sim_seconds=sim_s, model_seconds=model_s)
 
@@ -321,6 +332,7 @@ def _sample(arch, cfg, ops, kind, rows, cols, module, seed, simulator, sample_fo
         assert all(isinstance(t, Fold) for t in trials)
         total = _total_folds(cfg, rows, cols, ops)
         vectors = amat.shape[0]
+        n_checked = len(trials)
     else:
         rng = np.random.default_rng(seed)
         pairs = [(int(rng.integers(0, amat.shape[0])), int(rng.integers(0, ops.weight.shape[0] // ops.groups)))
@@ -328,17 +340,18 @@ def _sample(arch, cfg, ops, kind, rows, cols, module, seed, simulator, sample_fo
         trials = [layer_pe_jobs(cfg, ops.weight, amat, pairs[i:i + 4], seed=seed + i)
                   for i in range(0, len(pairs), 4)]
         total, vectors = ops.weight.shape[0] * ops.activations.shape[1], 1
+        n_checked = len(pairs)
     res = verify_jobs(arch, trials, seed=seed, simulator=simulator, top=kind,
                       array_shape=(rows, cols) if kind == "array" else None)
     mm = "" if res.ok else str(res.first_mismatch)
-    return dict(folds=len(trials), total_folds=total, vectors=vectors, cycles=res.cycles,
-                model_cycles=res.cycles, formula_cycles=0, outputs_checked=0, ok=res.ok, message=mm,
+    return dict(folds=n_checked, total_folds=total, vectors=vectors, cycles=res.cycles,
+                model_cycles=res.cycles, formula_cycles=0, rtl_cycles=res.cycles, outputs_checked=0, ok=res.ok, message=mm,
                 build_seconds=res.build_seconds, sim_seconds=res.sim_seconds, model_seconds=0.0)
 
 
 def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_layer: bool = False,
                  seed: int = 0, simulator: str = "verilator", sample_folds: int = 2,
-                 sample_vectors: int = 16) -> LayerVerifyResult:
+                 sample_vectors: int = 16, verilog=None) -> LayerVerifyResult:
     """Verify the RTL on one real layer of ``workload`` (see the module docstring).
 
     Parameters
@@ -358,6 +371,9 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
     simulator : {"verilator", "amaranth"}
     sample_folds, sample_vectors : int
         Size of the sample (sample mode).
+    verilog : path, optional
+        Whole layer: verify this Verilog file (module ``accelsim_<arch>_array``
+        of the same shape) instead of the generated array top.
 
     Returns
     -------
@@ -390,6 +406,9 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
         raise AccelsimInputError(
             f"--whole-layer needs an array top; {arch.name} ({cfg.kind} PE) has a PE top only",
             [Problem("whole_layer", True, f"an arch with a {'/'.join(ARRAY_KINDS)} PE, or the sample mode")])
+    if verilog is not None and not whole_layer:
+        raise AccelsimInputError("a Verilog file is verified on a real layer with whole_layer=True",
+                                 [Problem("verilog", str(verilog), "only with whole_layer")])
     if whole_layer and simulator != "verilator":
         raise AccelsimInputError("whole-layer verification runs on Verilator", [Problem(
             "simulator", simulator, "verilator (the Amaranth simulator runs a few thousand cycles/s)")])
@@ -397,7 +416,14 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
     wl_name = workload if isinstance(workload, str) else getattr(workload, "name", str(workload))
     module = top_name(arch, kind)
     if whole_layer:
-        part = _whole_layer(arch, cfg, ops, rows, cols, module, seed, t0)
+        text = None
+        if verilog is not None:
+            from pathlib import Path
+            if not Path(verilog).is_file():
+                raise AccelsimInputError("invalid Verilog file", [Problem("verilog", str(verilog),
+                                                                          "an existing file")])
+            text = Path(verilog).read_text(encoding="utf-8", errors="replace")
+        part = _whole_layer(arch, cfg, ops, rows, cols, module, seed, text)
     else:
         part = _sample(arch, cfg, ops, kind, rows, cols, module, seed, simulator,
                        sample_folds, sample_vectors)

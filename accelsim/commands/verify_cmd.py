@@ -40,15 +40,19 @@ def _check(args) -> None:
     layer_opts = [name for name, on in (("--layer", args.layer), ("--prune", args.prune),
                                         ("--whole-layer", args.whole_layer)) if on]
     if args.workload is None and layer_opts:
-        raise AccelsimInputError(f"{', '.join(layer_opts)} need --workload", [
+        verb = "needs" if len(layer_opts) == 1 else "need"
+        raise AccelsimInputError(f"{', '.join(layer_opts)} {verb} --workload", [
             Problem("workload", None, "a workload with the layer, e.g. --workload resnet18")])
     if args.workload is not None:
         if not args.layer:
             raise AccelsimInputError("--workload needs --layer", [
                 Problem("layer", None, "a conv or linear layer of the workload, e.g. layer1.0.conv1")])
-        if args.verilog is not None or args.top is not None:
-            raise AccelsimInputError("layer verification checks the generated tops", [
-                Problem("verilog/top", args.verilog or args.top, "not given with --workload")])
+        if args.top is not None:
+            raise AccelsimInputError("layer verification checks the array top (or the PE of a "
+                                     "PE-only arch)", [Problem("top", args.top, "not given with --workload")])
+        if args.verilog is not None and not args.whole_layer:
+            raise AccelsimInputError("a Verilog file is verified on a real layer with --whole-layer", [
+                Problem("verilog", args.verilog, "given together with --whole-layer")])
     if args.trials < 1:
         raise AccelsimInputError("invalid --trials", [Problem("trials", args.trials, "an integer >= 1")])
 
@@ -96,6 +100,7 @@ def run_verify(args) -> int:
         parse_shape(args.shape, arch)           # bad shapes fail before the workload loads
     workload = workload_from_args(args)
     result = verify_layer(arch, workload, args.layer, prune=args.prune, shape=args.shape,
-                          whole_layer=args.whole_layer, seed=args.seed, simulator=args.simulator)
+                          whole_layer=args.whole_layer, seed=args.seed, simulator=args.simulator,
+                          verilog=args.verilog)
     print(result.summary())
     return 0 if result.ok else 1
