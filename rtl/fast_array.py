@@ -145,11 +145,51 @@ class WordTrace:
 
 
 @numba.njit(cache=True)
+def _next(state):
+    """xorshift64* step on ``state[0]``; returns 64 random bits."""
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return x * np.uint64(0x2545F4914F6CDD1D)
+
+
+@numba.njit(cache=True)
+def _bits(state, bits):
+    """``bits`` random bits as an unsigned int64."""
+    return np.int64(_next(state) >> np.uint64(64 - bits))
+
+
+@numba.njit(cache=True)
+def _signed(state, bits):
+    """A random ``bits``-bit two's-complement value."""
+    v = _bits(state, bits)
+    return v - (np.int64(1) << bits) if v >> (bits - 1) else v
+
+
+@numba.njit(cache=True)
+def _uniform(state):
+    """A random float in [0, 1)."""
+    return np.float64(_next(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True)
+def _seeded_state(seed):
+    """xorshift64* state for ``seed`` (never zero)."""
+    rs = np.empty(1, dtype=np.uint64)
+    rs[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x2545F4914F6CDD1D)
+    for _ in range(4):
+        _next(rs)
+    return rs
+
+
+@numba.njit(cache=True)
 def _array_kernel(kind, m_group, acc_bits, wbits, abits, ibits, row_bits,
                   weights, indices, acts, fold_chunk, seed,
                   w_we, w_row, w_data, w_idx, a_valid, a_data, a_ready, o_valid, o_data):
     # kind 0 = dense cells, 1 = N:M cells. All outputs are preallocated per cycle.
-    np.random.seed(seed)
+    rs = _seeded_state(seed)
     n_folds, rows, cols, lanes = weights.shape
     n_idx = indices.shape[3]
     n_vec = acts.shape[1]
@@ -168,8 +208,6 @@ def _array_kernel(kind, m_group, acc_bits, wbits, abits, ibits, row_bits,
     valid = np.zeros(depth, dtype=np.int64)                      # valid[0] newest
     a_in = np.zeros((rows, per), dtype=np.int64)
     left = np.zeros((rows, per), dtype=np.int64)
-    whalf = np.int64(1) << (wbits - 1)
-    ahalf = np.int64(1) << (abits - 1)
     cyc = 0
     for f in range(n_folds):
         chunk = fold_chunk[f]
@@ -188,19 +226,19 @@ def _array_kernel(kind, m_group, acc_bits, wbits, abits, ibits, row_bits,
                     for j in range(n_idx):
                         w_idx[cyc, c * n_idx + j] = indices[f, t, c, j]
             else:
-                w_row[cyc] = np.random.randint(0, 1 << row_bits)
+                w_row[cyc] = _bits(rs, row_bits)
                 for c in range(cols):
                     for j in range(lanes):
-                        w_data[cyc, c * lanes + j] = np.random.randint(-whalf, whalf)
+                        w_data[cyc, c * lanes + j] = _signed(rs, wbits)
                     for j in range(n_idx):
-                        w_idx[cyc, c * n_idx + j] = np.random.randint(0, 1 << ibits)
+                        w_idx[cyc, c * n_idx + j] = _bits(rs, ibits)
             a_valid[cyc] = 1 if presenting else 0
             for r in range(rows):
                 for p in range(per):
                     if presenting:
                         a_in[r, p] = acts[chunk, vec, r, p]
                     else:
-                        a_in[r, p] = np.random.randint(-ahalf, ahalf)
+                        a_in[r, p] = _signed(rs, abits)
                     a_data[cyc, r * per + p] = a_in[r, p]
             # ---------------------------------------------------------- outputs of this cycle
             a_ready[cyc] = 1

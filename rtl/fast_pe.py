@@ -6,9 +6,9 @@ the same per cycle -- drive the valid/ready stream with seeded input bubbles
 and output back-pressure (the four :data:`~accelsim.rtl.trace.DEFAULT_PATTERNS`),
 random garbage on every unused input, the two-stage pipeline, the activation
 window and the accumulator wrap -- on flat integer arrays, and returns packed
-port words (:class:`PEWordTrace`) ready for Verilator. Its random streams are
-NumPy's (Numba's) rather than Python's ``random``, so its stimulus differs
-from ``pe_trace``'s; ``tests/rtl/test_rtl_fast_pe.py`` replays its inputs
+port words (:class:`PEWordTrace`) ready for Verilator. Its random streams come
+from an inline xorshift64* generator rather than Python's ``random``, so its
+stimulus differs from ``pe_trace``'s; ``tests/rtl/test_rtl_fast_reference.py`` replays its inputs
 through ``PEModel`` and requires identical outputs in every cycle.
 """
 
@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from accelsim.sim.pe_model import PEConfig
-from accelsim.rtl.fast_array import pack_words
+from accelsim.rtl.fast_array import _bits, _seeded_state, _signed, _uniform, pack_words
 from accelsim.rtl.stimulus import WindowWrite
 from accelsim.rtl.trace import DEFAULT_PATTERNS
 
@@ -59,23 +59,30 @@ def encode_jobs(cfg: PEConfig, trials) -> dict:
     lanes = cfg.lanes
     ni, na = max(cfg.indices_per_beat, 1), max(cfg.acts_per_beat, 1)
     events = [e for jobs in trials for job in jobs for e in job.events]
-    # one flat row per event: type, lanes weights, ni indices, na acts, sub, last, addr, value
-    width = 1 + lanes + ni + na + 4
-    zero_w, zero_i, zero_a = (0,) * lanes, (0,) * ni, (0,) * na
-    rows = []
-    for e in events:
-        if isinstance(e, WindowWrite):
-            rows.append((1, *zero_w, *zero_i, *zero_a, 0, 0, e.addr, e.value))
-        else:
-            rows.append((0, *e.weights, *(e.indices or zero_i), *(e.acts or zero_a), e.sub,
-                         int(e.last), 0, 0))
-    flat = np.array(rows, dtype=np.int64).reshape(len(events), width)
-    o = 1
-    typ = np.ascontiguousarray(flat[:, 0])
-    w = np.ascontiguousarray(flat[:, o:o + lanes])
-    idx = np.ascontiguousarray(flat[:, o + lanes:o + lanes + ni])
-    acts = np.ascontiguousarray(flat[:, o + lanes + ni:o + lanes + ni + na])
-    sub, last, addr, val = (np.ascontiguousarray(flat[:, -4 + i]) for i in range(4))
+    n = len(events)
+    is_write = np.fromiter((type(e) is WindowWrite for e in events), dtype=bool, count=n)
+    typ = is_write.astype(np.int64)
+    w = np.zeros((n, lanes), dtype=np.int64)
+    idx = np.zeros((n, ni), dtype=np.int64)
+    acts = np.zeros((n, na), dtype=np.int64)
+    sub = np.zeros(n, dtype=np.int64)
+    last = np.zeros(n, dtype=np.int64)
+    addr = np.zeros(n, dtype=np.int64)
+    val = np.zeros(n, dtype=np.int64)
+    bi, wi = np.flatnonzero(~is_write), np.flatnonzero(is_write)
+    beats = [events[i] for i in bi]
+    if beats:
+        w[bi] = np.array([e.weights for e in beats], dtype=np.int64).reshape(len(beats), lanes)
+        if cfg.indices_per_beat:
+            idx[bi] = np.array([e.indices for e in beats], dtype=np.int64).reshape(len(beats), ni)
+        if cfg.acts_per_beat:
+            acts[bi] = np.array([e.acts for e in beats], dtype=np.int64).reshape(len(beats), na)
+        sub[bi] = np.fromiter((e.sub for e in beats), dtype=np.int64, count=len(beats))
+        last[bi] = np.fromiter((e.last for e in beats), dtype=np.int64, count=len(beats))
+    if wi.size:
+        writes = [events[i] for i in wi]
+        addr[wi] = np.fromiter((e.addr for e in writes), dtype=np.int64, count=len(writes))
+        val[wi] = np.fromiter((e.value for e in writes), dtype=np.int64, count=len(writes))
     starts = np.zeros(len(trials) + 1, dtype=np.int64)
     outs = np.zeros(len(trials), dtype=np.int64)
     pos = 0
@@ -96,7 +103,7 @@ def _pe_kernel(kind, m_group, block_cols, acc_bits, act_bits, window_words,
                out_ready, e_in_ready, e_out_valid, e_out_data, trial_starts, results, result_cycles):
     # g_in: garbage widths of in_last, in_w lane, in_idx lane, in_a lane, in_sub, act_addr, act_data.
     # Returns the number of cycles written, or -1 if the output arrays are too short.
-    np.random.seed(seed)
+    rs = _seeded_state(seed)
     cap = in_valid.shape[0]
     lanes = ev_w.shape[1]
     n_idx = in_idx.shape[1]
@@ -127,19 +134,19 @@ def _pe_kernel(kind, m_group, block_cols, acc_bits, act_bits, window_words,
             if cyc >= cap:
                 return -1
             # garbage on every input
-            in_last[cyc] = np.random.randint(0, 2)
+            in_last[cyc] = _bits(rs, 1)
             for j in range(lanes):
-                in_w[cyc, j] = np.random.randint(-(1 << (g_in[1] - 1)), 1 << (g_in[1] - 1))
+                in_w[cyc, j] = _signed(rs, g_in[1])
             for j in range(n_idx):
-                in_idx[cyc, j] = np.random.randint(0, 1 << g_in[2])
+                in_idx[cyc, j] = _bits(rs, g_in[2])
             for j in range(n_act):
-                in_a[cyc, j] = np.random.randint(-(1 << (g_in[3] - 1)), 1 << (g_in[3] - 1))
-            in_sub[cyc] = np.random.randint(0, 1 << g_in[4])
-            act_addr[cyc] = np.random.randint(0, 1 << g_in[5])
-            act_data[cyc] = np.random.randint(-(1 << (g_in[6] - 1)), 1 << (g_in[6] - 1))
+                in_a[cyc, j] = _signed(rs, g_in[3])
+            in_sub[cyc] = _bits(rs, g_in[4])
+            act_addr[cyc] = _bits(rs, g_in[5])
+            act_data[cyc] = _signed(rs, g_in[6])
             in_valid[cyc] = 0
             act_we[cyc] = 0
-            ready_out = np.random.random() >= stl
+            ready_out = _uniform(rs) >= stl
             out_ready[cyc] = 1 if ready_out else 0
             write = False
             beat = False
@@ -150,7 +157,7 @@ def _pe_kernel(kind, m_group, block_cols, acc_bits, act_bits, window_words,
                     act_addr[cyc] = ev_addr[pos]
                     act_data[cyc] = ev_val[pos]
                     pos += 1
-                elif presenting or np.random.random() >= bub:
+                elif presenting or _uniform(rs) >= bub:
                     presenting = True
                     beat = True
                     in_valid[cyc] = 1
@@ -220,11 +227,13 @@ def fast_pe_trace(cfg: PEConfig, trials, seed: int = 0, patterns=DEFAULT_PATTERN
     """Run PE trials (lists of :class:`~accelsim.rtl.stimulus.Job`) through the fast model.
 
     Same protocol as :func:`accelsim.rtl.trace.pe_trace`; returns packed port words.
+    ``trials`` may also be the arrays of :func:`encode_jobs` (encoded once).
     """
     from accelsim.rtl.trace import _pe_ports
 
     ins, outs_, widths = _pe_ports(cfg)
-    ev = encode_jobs(cfg, trials)
+    ev = trials if isinstance(trials, dict) else encode_jobs(cfg, trials)
+    n_trials = len(ev["outs"])
     lanes = cfg.lanes
     ni, na = max(cfg.indices_per_beat, 1), max(cfg.acts_per_beat, 1)
     ib = cfg.index_bits or 1
@@ -233,7 +242,7 @@ def fast_pe_trace(cfg: PEConfig, trials, seed: int = 0, patterns=DEFAULT_PATTERN
     bubble = np.array([p.bubble for p in patterns], dtype=np.float64)
     stall = np.array([p.stall for p in patterns], dtype=np.float64)
     n_out = int(ev["outs"].sum())
-    cap = max(64, 3 * (len(ev["typ"]) + 3 * n_out + 4 * len(trials)))
+    cap = max(64, 3 * (len(ev["typ"]) + 3 * n_out + 4 * n_trials))
     while True:
         a = dict(in_valid=np.zeros(cap, np.int64), in_last=np.zeros(cap, np.int64),
                  in_w=np.zeros((cap, lanes), np.int64), in_idx=np.zeros((cap, ni), np.int64),
@@ -242,7 +251,7 @@ def fast_pe_trace(cfg: PEConfig, trials, seed: int = 0, patterns=DEFAULT_PATTERN
                  act_data=np.zeros(cap, np.int64), out_ready=np.zeros(cap, np.int64),
                  in_ready=np.zeros(cap, np.int64), out_valid=np.zeros(cap, np.int64),
                  out_data=np.zeros(cap, np.int64))
-        starts = np.zeros(len(trials), np.int64)
+        starts = np.zeros(n_trials, np.int64)
         results = np.zeros(n_out, np.int64)
         rcycles = np.zeros(n_out, np.int64)
         n = _pe_kernel(_KIND_CODE[cfg.kind], int(cfg.m or 0), int(cfg.block_cols or 0),
