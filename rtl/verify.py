@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
-from accelsim.sim.pe_model import ARRAY_KINDS, PEConfig, WSArrayModel
-from accelsim.rtl.stimulus import Fold, random_array_trials, random_pe_trials
-from accelsim.rtl.trace import array_trace, pe_trace
+from accelsim.sim.array_model import array_cell_config, array_support
+from accelsim.sim.pe_model import PEConfig
+from accelsim.rtl.stimulus import Fold, random_pe_trials
+from accelsim.rtl.trace import pe_trace
 
 __all__ = ["Mismatch", "VerifyResult", "verify", "verify_jobs", "compare_trace", "SIMULATORS",
            "DEFAULT_VERIFY_ARRAY"]
@@ -182,21 +183,18 @@ def _resolve_top(arch, cfg: PEConfig, top, verilog_text, array_shape):
                                              hint="pass top=<module name>; modules: " + ", ".join(names))
                 module = marked[0]
         ports = {p.name: p for p in parse_ports(verilog_text, module)}
-        inferred = "array" if "a_data" in ports else "pe"
+        inferred = "array" if "o_data" in ports else "pe"
         if kind and kind != inferred:
             raise AccelsimInputError(f"module {module!r} looks like a {inferred} top, not a {kind} top")
         kind = inferred
-        if kind == "array" and array_shape is None:
-            model = WSArrayModel(cfg, 1, 1).cell_config
-            per_row = model.acts_per_beat * model.activation_bits
-            rows = ports["a_data"].width // per_row
-            cols = ports["o_data"].width // model.accumulator_bits if "o_data" in ports else 0
-            array_shape = (rows, cols)
+        if kind == "array" and array_shape is None and array_support(cfg.kind, arch.dataflow) is None:
+            array_shape = _infer_shape(cfg, arch.dataflow, ports)
     kind = kind or "pe"
     if kind == "array":
-        if cfg.kind not in ARRAY_KINDS:
-            raise AccelsimInputError(f"no array top for a {cfg.kind} PE",
-                                     hint="verify the PE top (top='pe')")
+        reason = array_support(cfg.kind, arch.dataflow)
+        if reason is not None:
+            raise AccelsimInputError(f"no {arch.dataflow.upper()} array top for a {cfg.kind} PE",
+                                     hint=reason + "; verify the PE top (top='pe')")
         if array_shape is None:
             array_shape = (min(arch.array.rows, DEFAULT_VERIFY_ARRAY),
                            min(arch.array.cols, DEFAULT_VERIFY_ARRAY))
@@ -206,6 +204,19 @@ def _resolve_top(arch, cfg: PEConfig, top, verilog_text, array_shape):
     if module is None:
         module = top_name(arch, kind)
     return kind, module, rows, cols
+
+
+def _infer_shape(cfg: PEConfig, dataflow: str, ports) -> tuple[int, int]:
+    """Array rows x cols from the port widths of a Verilog array top."""
+    cell = array_cell_config(cfg, dataflow)
+    cols = ports["o_data"].width // cell.accumulator_bits
+    if dataflow == "is":
+        rows = ports["w_data"].width // (cell.lanes * cell.weight_bits) if "w_data" in ports else 0
+    elif "a_data" in ports:
+        rows = ports["a_data"].width // (cell.acts_per_beat * cell.activation_bits)
+    else:
+        rows = ports["act_data"].width // cell.activation_bits if "act_data" in ports else 0
+    return rows, cols
 
 
 def _is_marked_top(text: str, name: str) -> bool:
@@ -223,10 +234,10 @@ def verify_jobs(arch, trials, *, seed: int = 0, simulator: str = "amaranth", ver
     _check_args(max(len(trials), 1), seed, simulator, verilog)
     cfg = PEConfig.from_arch(arch)
     verilog_text = Path(verilog).read_text(encoding="utf-8", errors="replace") if verilog else None
-    is_array = bool(trials) and isinstance(trials[0], Fold)
+    is_array = bool(trials) and _is_array_stimulus(trials[0])
     resolved = _resolve_top(arch, cfg, top or ("array" if is_array else None), verilog_text,
                             array_shape)
-    return _run(cfg, list(trials), resolved, seed, simulator, verilog_text, t0)
+    return _run(cfg, list(trials), resolved, seed, simulator, verilog_text, t0, arch.dataflow)
 
 
 def _word_value(row) -> int:
@@ -302,25 +313,33 @@ def _run_fast_pe(cfg, stim, module, seed, verilog_text, t0) -> VerifyResult:
                         trace.cycles, time.perf_counter() - t0, sim_seconds, built.build_seconds, None)
 
 
-def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0) -> VerifyResult:
+def _is_array_stimulus(trial) -> bool:
+    """A WS fold, an IS / block WS fold, or an OS trial (a list of tiles)."""
+    from accelsim.rtl.arrays.stimulus import OSTile, SysFold
+    return isinstance(trial, (Fold, SysFold)) or \
+        (isinstance(trial, (list, tuple)) and bool(trial) and isinstance(trial[0], OSTile))
+
+
+def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0, dataflow="ws") -> VerifyResult:
     kind, module, rows, cols = resolved
     if kind == "pe" and simulator == "verilator":
         return _run_fast_pe(cfg, stim, module, seed, verilog_text, t0)
     if kind == "array":
-        trace = array_trace(cfg, rows, cols, stim, seed=seed)
+        from accelsim.rtl.arrays.trace import array_trace_for
+        trace = array_trace_for(cfg, dataflow, rows, cols, stim, seed=seed)
     else:
         trace = pe_trace(cfg, stim, seed=seed)
     build_seconds = 0.0
     from accelsim.rtl.export import Top
     if simulator == "amaranth":
         from accelsim.rtl.amaranth_sim import run_trace_amaranth
-        component = Top(kind, module, cfg, rows, cols).component()
+        component = Top(kind, module, cfg, rows, cols, dataflow).component()
         observed, sim_seconds = run_trace_amaranth(component, trace)
     else:
         from accelsim.rtl import verilator as vl
         from accelsim.rtl.export import verilog_source
         text = verilog_text if verilog_text is not None else \
-            verilog_source(Top(kind, module, cfg, rows, cols))
+            verilog_source(Top(kind, module, cfg, rows, cols, dataflow))
         built = vl.build(text, module)
         build_seconds = built.build_seconds
         observed, sim_seconds = vl.run_trace(built, trace)
@@ -332,7 +351,7 @@ def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0) -> VerifyResult
 
 
 def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth", verilog=None,
-           top=None, array_shape=None) -> VerifyResult:
+           top=None, array_shape=None, full_width: bool | None = None) -> VerifyResult:
     """Drive seeded random streams into the model and the RTL and compare them cycle by cycle.
 
     Parameters
@@ -352,6 +371,12 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
     array_shape : (rows, cols), optional
         Array size (default ``min(4, rows) x min(4, cols)``, or inferred from
         the Verilog's port widths).
+    full_width : bool, optional
+        Start with the directed full-width trials
+        (:func:`accelsim.rtl.arrays.stimulus.full_width_pe_trials` /
+        ``full_width_array_trials``: maximum-magnitude operands of both signs,
+        reductions crossing ``2**24``); they count towards ``trials``. Default:
+        on for Verilator, off for the (slow) Amaranth simulator.
 
     Returns
     -------
@@ -363,8 +388,16 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
     verilog_text = Path(verilog).read_text(encoding="utf-8", errors="replace") if verilog else None
     resolved = _resolve_top(arch, cfg, top, verilog_text, array_shape)
     kind, _, rows, cols = resolved
+    from accelsim.rtl.arrays import stimulus as astim
+    if full_width is None:
+        full_width = simulator == "verilator"
     if kind == "array":
-        stim = random_array_trials(cfg, rows, cols, trials, seed)
+        directed = astim.full_width_array_trials(cfg, arch.dataflow, rows, cols) if full_width else []
+        rest = trials - min(len(directed), trials)
+        stim = directed[:trials] + (astim.random_array_stimulus(cfg, arch.dataflow, rows, cols, rest, seed)
+                                    if rest else [])
     else:
-        stim = random_pe_trials(cfg, trials, seed)
-    return _run(cfg, stim, resolved, seed, simulator, verilog_text, t0)
+        directed = astim.full_width_pe_trials(cfg) if full_width else []
+        rest = trials - min(len(directed), trials)
+        stim = directed[:trials] + (random_pe_trials(cfg, rest, seed) if rest else [])
+    return _run(cfg, stim, resolved, seed, simulator, verilog_text, t0, arch.dataflow)

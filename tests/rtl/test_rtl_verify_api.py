@@ -24,9 +24,16 @@ def test_verilog_needs_verilator_and_an_existing_file(archs, tmp_path):
         verify(archs["dense"], simulator="verilator", verilog=tmp_path / "missing.v")
 
 
-def test_no_array_top_for_unstructured(archs):
-    with pytest.raises(AccelsimInputError, match="no array top"):
-        verify(archs["unstructured"], top="array", trials=2)
+def test_no_ws_array_top_for_unstructured(archs):
+    arch = dataclasses.replace(archs["unstructured"], dataflow="ws")
+    with pytest.raises(AccelsimInputError, match="no WS array top for a unstructured PE") as err:
+        verify(arch, top="array", trials=2)
+    assert "activation-supply rule" in str(err.value)
+
+
+def test_unstructured_os_array_verifies(archs):
+    r = verify(archs["unstructured"], top="array", trials=6, seed=2)
+    assert r.ok and r.kind == "array" and r.trials == 6
 
 
 def test_result_is_frozen_and_deterministic(archs):
