@@ -113,12 +113,16 @@ class ArrayFoldBatch:
         Input vectors of each reduction chunk (``P`` = M for N:M, else lanes).
     fold_chunk : ndarray (F,) int64
         Reduction chunk of each fold (its vectors are ``acts[fold_chunk[f]]``).
+    bidx, boff : ndarray (F, rows) int64 or None
+        Block WS arrays: each row's block-column index and in-block offset.
     """
 
     weights: np.ndarray
     indices: np.ndarray
     acts: np.ndarray
     fold_chunk: np.ndarray
+    bidx: np.ndarray | None = None
+    boff: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -187,8 +191,11 @@ def _seeded_state(seed):
 @numba.njit(cache=True)
 def _array_kernel(kind, m_group, acc_bits, wbits, abits, ibits, row_bits,
                   weights, indices, acts, fold_chunk, seed,
-                  w_we, w_row, w_data, w_idx, a_valid, a_data, a_ready, o_valid, o_data):
-    # kind 0 = dense cells, 1 = N:M cells. All outputs are preallocated per cycle.
+                  w_we, w_row, w_data, w_idx, a_valid, a_data, a_ready, o_valid, o_data,
+                  block, block_cols, bidx_bits, boff_bits, bidx, boff, w_bidx, w_boff, a_addr):
+    # kind 0 = dense cells, 1 = N:M cells; block = 1: block WS (rows hold a block column
+    # index and offset, and report a_addr = bidx * block_cols + boff). All outputs are
+    # preallocated per cycle.
     rs = _seeded_state(seed)
     n_folds, rows, cols, lanes = weights.shape
     n_idx = indices.shape[3]
@@ -207,6 +214,7 @@ def _array_kernel(kind, m_group, acc_bits, wbits, abits, ibits, row_bits,
     depth = rows + cols - 1
     valid = np.zeros(depth, dtype=np.int64)                      # valid[0] newest
     a_in = np.zeros((rows, per), dtype=np.int64)
+    b_reg = np.zeros((rows, 2), dtype=np.int64)
     left = np.zeros((rows, per), dtype=np.int64)
     cyc = 0
     for f in range(n_folds):
@@ -232,6 +240,15 @@ def _array_kernel(kind, m_group, acc_bits, wbits, abits, ibits, row_bits,
                         w_data[cyc, c * lanes + j] = _signed(rs, wbits)
                     for j in range(n_idx):
                         w_idx[cyc, c * n_idx + j] = _bits(rs, ibits)
+            if block:
+                if writing:
+                    w_bidx[cyc] = bidx[f, t]
+                    w_boff[cyc] = boff[f, t]
+                else:
+                    w_bidx[cyc] = _bits(rs, bidx_bits)
+                    w_boff[cyc] = _bits(rs, boff_bits)
+                for r in range(rows):
+                    a_addr[cyc, r] = b_reg[r, 0] * block_cols + b_reg[r, 1]
             a_valid[cyc] = 1 if presenting else 0
             for r in range(rows):
                 for p in range(per):
@@ -290,6 +307,9 @@ def _array_kernel(kind, m_group, acc_bits, wbits, abits, ibits, row_bits,
                         w_reg[t, c, j] = weights[f, t, c, j]
                     for j in range(n_idx):
                         i_reg[t, c, j] = indices[f, t, c, j]
+                if block:
+                    b_reg[t, 0] = bidx[f, t]
+                    b_reg[t, 1] = boff[f, t]
             cyc += 1
 
 
@@ -306,6 +326,7 @@ def fold_batch_trace(cfg: PEConfig, rows: int, cols: int, batch: ArrayFoldBatch,
     model = WSArrayModel(cfg, rows, cols)         # argument checks, cell config
     cell = model.cell_config
     members = array_signature_members(cfg, rows, cols)
+    block = "a_addr" in members
     widths = {n: _width(mem) for n, mem in members.items()}
     f, r_, c_, lanes = batch.weights.shape
     per = cell.acts_per_beat
@@ -329,13 +350,26 @@ def fold_batch_trace(cfg: PEConfig, rows: int, cols: int, batch: ArrayFoldBatch,
     a_ready = np.zeros(n, dtype=np.int64)
     o_valid = np.zeros(n, dtype=np.int64)
     o_data = np.zeros((n, cols), dtype=np.int64)
+    if block and (batch.bidx is None or batch.bidx.shape != (f, rows)):
+        raise AccelsimInputError("a block WS fold batch needs bidx and boff of shape (folds, rows)")
+    z = np.zeros((1, 1), dtype=np.int64)
+    bidx = np.ascontiguousarray(batch.bidx, dtype=np.int64) if block else z
+    boff = np.ascontiguousarray(batch.boff, dtype=np.int64) if block else z
+    w_bidx = np.zeros(n if block else 1, dtype=np.int64)
+    w_boff = np.zeros(n if block else 1, dtype=np.int64)
+    a_addr = np.zeros((n if block else 1, rows), dtype=np.int64)
+    bidx_bits = widths.get("w_bidx", 1)
+    boff_bits = widths.get("w_boff", 1)
+    addr_bits = widths["a_addr"] // rows if block else 1
     _array_kernel(1 if cell.kind == "nm" else 0, int(cell.m or 0), cell.accumulator_bits,
                   cell.weight_bits, cell.activation_bits, ibits, row_bits,
                   np.ascontiguousarray(batch.weights, dtype=np.int64),
                   np.ascontiguousarray(batch.indices, dtype=np.int64),
                   np.ascontiguousarray(batch.acts, dtype=np.int64),
                   np.ascontiguousarray(batch.fold_chunk, dtype=np.int64), int(seed) & 0x7FFFFFFF,
-                  w_we, w_row, w_data, w_idx, a_valid, a_data, a_ready, o_valid, o_data)
+                  w_we, w_row, w_data, w_idx, a_valid, a_data, a_ready, o_valid, o_data,
+                  1 if block else 0, int(cfg.block_cols or 1), bidx_bits, boff_bits, bidx, boff,
+                  w_bidx, w_boff, a_addr)
     inputs = {"w_we": pack_words(w_we, 1), "w_row": pack_words(w_row, row_bits),
               "w_data": pack_words(w_data, cell.weight_bits),
               "a_valid": pack_words(a_valid, 1), "a_data": pack_words(a_data, cell.activation_bits),
@@ -344,6 +378,10 @@ def fold_batch_trace(cfg: PEConfig, rows: int, cols: int, batch: ArrayFoldBatch,
         inputs["w_idx"] = pack_words(w_idx, ibits)
     expected = {"a_ready": pack_words(a_ready, 1), "o_valid": pack_words(o_valid, 1),
                 "o_data": pack_words(o_data, cell.accumulator_bits)}
+    if block:
+        inputs["w_bidx"] = pack_words(w_bidx, bidx_bits)
+        inputs["w_boff"] = pack_words(w_boff, boff_bits)
+        expected["a_addr"] = pack_words(a_addr, addr_bits)
     valid_cycles = np.flatnonzero(o_valid)
     return WordTrace(inputs, expected, widths, valid_cycles, o_data[valid_cycles],
                      np.full(f, per_fold, dtype=np.int64))

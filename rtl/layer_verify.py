@@ -69,6 +69,8 @@ class LayerVerifyResult:
         The first mismatch, or "".
     seconds, build_seconds, sim_seconds, model_seconds : float
     prune, weight_source, simulator : str
+    dataflow : str
+        The array's dataflow (``os`` trials are tiles of rows pixels x cols channels).
     """
 
     arch: str
@@ -96,6 +98,7 @@ class LayerVerifyResult:
     prune: str
     weight_source: str
     simulator: str
+    dataflow: str = "ws"
 
     def summary(self) -> str:
         """What was verified, in a few lines."""
@@ -105,8 +108,13 @@ class LayerVerifyResult:
             what = f"{self.shape[0]}x{self.shape[1]}-cell array top {self.top}{full}"
         else:
             what = f"PE top {self.top}"
-        unit = (f"{self.folds:,} of {self.total_folds:,} folds x {self.vectors:,} vectors"
-                if self.kind == "array" else f"{self.folds:,} of {self.total_folds:,} outputs")
+        of = f" of {self.total_folds:,}" if self.total_folds else ""
+        if self.kind != "array":
+            unit = f"{self.folds:,}{of} outputs"
+        elif self.dataflow == "os":
+            unit = f"{self.folds:,}{of} tiles of {self.shape[0]} pixels x {self.shape[1]} channels"
+        else:
+            unit = f"{self.folds:,}{of} folds x {self.vectors:,} vectors"
         lines = [f"verify {self.arch}: {self.workload} layer {self.layer}, pruning "
                  f"{self.prune}, {self.weight_source}",
                  f"  {what} on {self.simulator}",
@@ -180,6 +188,9 @@ def layer_fold_batches(cfg: PEConfig, rows: int, cols: int, wmat, amat, *, seed:
     from accelsim.sim.pe_model import WSArrayModel
 
     cell = WSArrayModel(cfg, rows, cols).cell_config
+    if cfg.kind == "block":
+        yield from _block_fold_batches(cfg, rows, cols, wmat, amat, seed=seed, batch_cycles=batch_cycles)
+        return
     chunk = _chunk(cell)
     span = rows * chunk
     wmat = np.asarray(wmat, dtype=np.int64)
@@ -213,22 +224,82 @@ def layer_fold_batches(cfg: PEConfig, rows: int, cols: int, wmat, amat, *, seed:
         yield f0, batch, sel
 
 
+def _block_fold_batches(cfg: PEConfig, rows: int, cols: int, wmat, amat, *, seed: int, batch_cycles: int):
+    """Block WS folds: per output tile and activation-window segment, only the stored block columns.
+
+    A block column is mapped if some output channel of the tile has a nonzero
+    in it (the block array's skipping); each maps ``block_cols / lanes`` array
+    rows (``bidx``, ``boff``), ``rows`` per fold. ``tiles[i]`` is ``(n_tile, k)``
+    with ``k`` counting the tile's folds.
+    """
+    from accelsim.rtl.fast_array import ArrayFoldBatch
+
+    lanes, cb, win = cfg.lanes, cfg.block_cols, cfg.window_words
+    wmat = np.asarray(wmat, dtype=np.int64)
+    amat = np.asarray(amat, dtype=np.int64)
+    n_out, k = wmat.shape
+    nt = -(-n_out // cols)
+    nseg = -(-k // win)
+    wpad = np.zeros((nt * cols, nseg * win), dtype=np.int64)
+    wpad[:n_out, :k] = wmat
+    apad = np.zeros((amat.shape[0], nseg * win), dtype=np.int64)
+    apad[:, :k] = amat
+    rng = np.random.default_rng(seed)
+    folds = []              # (tile, fold number, positions (rows, lanes), bidx (rows,), boff (rows,))
+    for t in range(nt):
+        tile = wpad[t * cols:(t + 1) * cols]
+        count = 0
+        for sgi in range(nseg):
+            seg = tile[:, sgi * win:(sgi + 1) * win].reshape(cols, win // cb, cb)
+            stored = np.flatnonzero(np.any(seg != 0, axis=(0, 2)))
+            chunks = [(int(b), off) for b in stored for off in range(0, cb, lanes)]
+            for f in range(0, len(chunks), rows):
+                part = chunks[f:f + rows]
+                pos = np.zeros((rows, lanes), dtype=np.int64)
+                bidx = rng.integers(0, 1 << cfg.index_bits, size=rows)
+                boff = rng.integers(0, cb - lanes + 1, size=rows)
+                used = np.zeros(rows, dtype=bool)
+                for r, (b, off) in enumerate(part):
+                    bidx[r], boff[r], used[r] = b, off, True
+                pos[:] = sgi * win + (bidx * cb + boff)[:, None] + np.arange(lanes)[None, :]
+                folds.append((t, count, pos, used, bidx, boff))
+                count += 1
+    per_fold = array_fold_cycles(rows, cols, amat.shape[0])
+    step = max(1, batch_cycles // per_fold)
+    for f0 in range(0, len(folds), step):
+        sel = folds[f0:f0 + step]
+        wts = np.zeros((len(sel), rows, cols, lanes), dtype=np.int64)
+        acts = np.zeros((len(sel), amat.shape[0], rows, lanes), dtype=np.int64)
+        for i, (t, _, pos, used, _, _) in enumerate(sel):
+            w = wpad[t * cols:(t + 1) * cols][:, pos]            # (cols, rows, lanes)
+            wts[i] = np.where(used[None, :, None], w, 0).transpose(1, 0, 2)
+            acts[i] = apad[:, np.minimum(pos, apad.shape[1] - 1)] * (pos < apad.shape[1])
+        batch = ArrayFoldBatch(wts, np.zeros((len(sel), rows, cols, 0), dtype=np.int64), acts,
+                               np.arange(len(sel), dtype=np.int64),
+                               np.array([x[4] for x in sel], dtype=np.int64),
+                               np.array([x[5] for x in sel], dtype=np.int64))
+        yield f0, batch, [(t, c) for t, c, *_ in sel]
+
+
 # --------------------------------------------------------------------------- whole layer
+def _words_int(words) -> int:
+    return sum(int(w) << (32 * i) for i, w in enumerate(words))
+
+
 def _first_mismatch(trace, observed) -> tuple[int, str, int, int] | None:
     best = None
-    for name in ("a_ready", "o_valid"):
+    for name in (n for n in trace.expected if n != "o_data"):
         diff = np.flatnonzero(np.any(trace.expected[name] != observed[name], axis=1))
         if diff.size and (best is None or diff[0] < best[0]):
             c = int(diff[0])
-            best = (c, name, int(trace.expected[name][c, 0]), int(observed[name][c, 0]))
+            best = (c, name, _words_int(trace.expected[name][c]), _words_int(observed[name][c]))
     vc = trace.valid_cycles
     exp, got = trace.expected["o_data"][vc], observed["o_data"][vc]
     diff = np.flatnonzero(np.any(exp != got, axis=1))
     if diff.size and (best is None or vc[diff[0]] < best[0]):
         c = int(vc[diff[0]])
         row = int(diff[0])
-        to_int = lambda words: sum(int(w) << (32 * i) for i, w in enumerate(words))  # noqa: E731
-        best = (c, "o_data", to_int(exp[row]), to_int(got[row]))
+        best = (c, "o_data", _words_int(exp[row]), _words_int(got[row]))
     return best
 
 
@@ -312,26 +383,46 @@ def _total_folds(cfg, rows, cols, ops) -> int:
     return ops.groups * -(-n // cols) * -(-ops.weight.shape[1] // span)
 
 
+def _array_sample(arch, cfg, ops, rows, cols, seed, sample_folds, amat):
+    """Up to ``sample_folds`` folds (WS, IS) or tiles (OS) of group 0, built by the arrays' own stimulus."""
+    from accelsim.rtl.arrays import stimulus as astim
+    from accelsim.rtl.stimulus import fold_from_matrix
+    from accelsim.sim.array_model import array_cell_config
+
+    rng = np.random.default_rng(seed)
+    flow = arch.dataflow
+    n = ops.weight.shape[0] // ops.groups
+    w = ops.weight[:n]
+    if flow == "os":
+        pixels = amat[:rows]
+        return [[astim.os_tile_from_matrix(cfg, rows, cols, w[n0:n0 + cols], pixels, rng)]
+                for n0 in range(0, n, cols)][:sample_folds]
+    if flow == "ws" and cfg.kind == "block":
+        win = cfg.window_words
+        return astim.block_ws_folds(cfg, rows, cols, w[:cols, :win], amat[:, :win], rng)[:sample_folds]
+    span = rows * _chunk(array_cell_config(cfg, flow))
+    trials = []
+    for k0 in range(0, ops.weight.shape[1], span):
+        if len(trials) == sample_folds:
+            break
+        if flow == "is":
+            trials.append(astim.sys_fold_from_matrix(cfg, "is", rows, cols, w[:, k0:k0 + span],
+                                                     amat[:cols, k0:k0 + span], rng))
+        else:
+            trials.append(fold_from_matrix(cfg, rows, cols, w[:cols, k0:k0 + span],
+                                           amat[:, k0:k0 + span], rng))
+    return trials
+
+
 def _sample(arch, cfg, ops, kind, rows, cols, module, seed, simulator, sample_folds, sample_vectors):
-    from accelsim.rtl.stimulus import Fold, fold_from_matrix, layer_pe_jobs
+    from accelsim.rtl.stimulus import layer_pe_jobs
     from accelsim.rtl.verify import verify_jobs
 
     amat = ops.activations[0][:sample_vectors]
     if kind == "array":
-        from accelsim.sim.pe_model import WSArrayModel
-        span = rows * _chunk(WSArrayModel(cfg, rows, cols).cell_config)
-        n = ops.weight.shape[0] // ops.groups
-        trials: list = []
-        rng = np.random.default_rng(seed)
-        for n0 in range(0, n, cols):
-            for k0 in range(0, ops.weight.shape[1], span):
-                if len(trials) == sample_folds:
-                    break
-                trials.append(fold_from_matrix(cfg, rows, cols, ops.weight[n0:n0 + cols, k0:k0 + span],
-                                               amat[:, k0:k0 + span], rng))
-        assert all(isinstance(t, Fold) for t in trials)
-        total = _total_folds(cfg, rows, cols, ops)
-        vectors = amat.shape[0]
+        trials = _array_sample(arch, cfg, ops, rows, cols, seed, sample_folds, amat)
+        total = _total_folds(cfg, rows, cols, ops) if arch.dataflow == "ws" and cfg.kind != "block" else 0
+        vectors = amat.shape[0] if arch.dataflow != "os" else min(rows, amat.shape[0])
         n_checked = len(trials)
     else:
         rng = np.random.default_rng(seed)
@@ -345,8 +436,9 @@ def _sample(arch, cfg, ops, kind, rows, cols, module, seed, simulator, sample_fo
                       array_shape=(rows, cols) if kind == "array" else None)
     mm = "" if res.ok else str(res.first_mismatch)
     return dict(folds=n_checked, total_folds=total, vectors=vectors, cycles=res.cycles,
-                model_cycles=res.cycles, formula_cycles=0, rtl_cycles=res.cycles, outputs_checked=0, ok=res.ok, message=mm,
-                build_seconds=res.build_seconds, sim_seconds=res.sim_seconds, model_seconds=0.0)
+                model_cycles=res.cycles, formula_cycles=0, rtl_cycles=res.cycles, outputs_checked=0,
+                ok=res.ok, message=mm, build_seconds=res.build_seconds, sim_seconds=res.sim_seconds,
+                model_seconds=0.0)
 
 
 def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_layer: bool = False,
@@ -391,8 +483,10 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
     if simulator not in ("verilator", "amaranth"):
         raise AccelsimInputError("invalid simulator", [Problem("simulator", simulator,
                                                                "verilator or amaranth")])
+    from accelsim.sim.array_model import array_support
+
     cfg = PEConfig.from_arch(arch)
-    kind = "array" if cfg.kind in ARRAY_KINDS else "pe"
+    kind = "array" if array_support(cfg.kind, arch.dataflow) is None else "pe"
     if kind == "array":
         rows, cols = parse_shape(shape, arch)
         full = default_array_shape(arch)
@@ -406,6 +500,13 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
         raise AccelsimInputError(
             f"--whole-layer needs an array top; {arch.name} ({cfg.kind} PE) has a PE top only",
             [Problem("whole_layer", True, f"an arch with a {'/'.join(ARRAY_KINDS)} PE, or the sample mode")])
+    if whole_layer and (arch.dataflow != "ws" or cfg.kind not in ARRAY_KINDS):
+        raise AccelsimInputError(
+            f"--whole-layer runs on the weight-stationary arrays (dense, N:M, block); {arch.name} has "
+            f"an {arch.dataflow.upper()} array of {cfg.kind} PEs, which the fast reference does not "
+            "model yet",
+            [Problem("whole_layer", True, "a WS dense/N:M/block arch, or the sample mode (no --whole-layer) "
+                                          f"for the {arch.dataflow.upper()} array")])
     if verilog is not None and not whole_layer:
         raise AccelsimInputError("a Verilog file is verified on a real layer with whole_layer=True",
                                  [Problem("verilog", str(verilog), "only with whole_layer")])
@@ -431,7 +532,7 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
         arch=arch.name, layer=layer, workload=str(wl_name), top=module, kind=kind,
         shape=(rows, cols) if kind == "array" else None, full_shape=full,
         mode="whole-layer" if whole_layer else "sample", prune=ops.prune or "none",
-        weight_source=ops.weight_source, simulator=simulator,
+        weight_source=ops.weight_source, simulator=simulator, dataflow=arch.dataflow,
         seconds=time.perf_counter() - t0, **part)
 
 

@@ -40,20 +40,27 @@ def test_whole_layer_nm24(have_verilator, archs, resnet18):
 def test_whole_layer_block4x4(have_verilator, archs, resnet18):
     r = verify_layer(archs["block"], resnet18, LAYER, prune="block:4x4:0.5", whole_layer=True)
     assert r.ok, r.message
-    folds, cycles = _whole_layer_cycles(4, 4, 1)
-    assert (r.folds, r.rtl_cycles, r.formula_cycles) == (folds, cycles, cycles)
+    # the block array maps only stored blocks: a 4-channel tile is one block row, and a stored
+    # 4x4 block fills the 4 rows of one fold (lanes = 1)
+    ops = layer_operands(archs["block"], resnet18, LAYER, prune="block:4x4:0.5")
+    stored = int(np.any(ops.weight.reshape(16, 4, 144, 4) != 0, axis=(1, 3)).sum())
+    dense_folds, _ = _whole_layer_cycles(4, 4, 1)
+    assert 0.4 * dense_folds < stored < 0.6 * dense_folds
+    assert r.folds == stored and r.rtl_cycles == r.formula_cycles == stored * (8 + 4 + 3135)
 
 
 def test_whole_layer_unstructured_80_on_the_dense_array(have_verilator, archs, resnet18):
-    # the unstructured arch has a PE top only (its array comes with the rtlarrays work);
-    # 80 % unstructured weights run whole-layer on the dense array, and sampled on the PE
+    # the unstructured arch's array is output stationary, which the whole-layer fast reference
+    # does not model: 80 % unstructured weights run whole-layer on the dense WS array, and
+    # sampled (real tiles, cycle by cycle) on the unstructured OS array
     r = verify_layer(archs["dense"], resnet18, LAYER, prune="unstructured:0.8", whole_layer=True)
     assert r.ok, r.message
     assert r.prune == "unstructured:0.8"
     ops = layer_operands(archs["dense"], resnet18, LAYER, prune="unstructured:0.8")
     assert 0.78 < np.mean(ops.weight == 0) < 0.9
     p = verify_layer(archs["unstructured"], resnet18, LAYER, prune="unstructured:0.8")
-    assert p.ok and p.kind == "pe" and p.folds == 8 and "PE top" in p.summary()
+    assert p.ok and p.kind == "array" and p.dataflow == "os" and p.folds == 2
+    assert "2 tiles of 4 pixels x 4 channels" in p.summary()
 
 
 def test_whole_layer_real_minilm_checkpoint(have_verilator, archs):
@@ -128,7 +135,7 @@ def test_bad_requests(archs, resnet18, kwargs, match):
 def test_bad_requests_of_other_pes(archs, resnet18):
     with pytest.raises(AccelsimInputError, match="block:4x4:S"):
         verify_layer(archs["block"], resnet18, LAYER, prune="block:2x2:0.5")
-    with pytest.raises(AccelsimInputError, match="has a PE top only"):
+    with pytest.raises(AccelsimInputError, match="runs on the weight-stationary arrays"):
         verify_layer(archs["unstructured"], resnet18, LAYER, whole_layer=True)
     bert = load_workload("bert-base", tokens=8)
     matmul = next(lay.name for lay in bert.layers if lay.weight is None)
