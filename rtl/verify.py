@@ -384,6 +384,9 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
     """
     t0 = time.perf_counter()
     _check_args(trials, seed, simulator, verilog)
+    if full_width not in (None, True, False):
+        raise AccelsimInputError("invalid verification request",
+                                 hint=f"full_width: got {full_width!r}; allowed: None, True or False")
     cfg = PEConfig.from_arch(arch)
     verilog_text = Path(verilog).read_text(encoding="utf-8", errors="replace") if verilog else None
     resolved = _resolve_top(arch, cfg, top, verilog_text, array_shape)

@@ -61,11 +61,11 @@ __all__ = ["ARRAY_DATAFLOWS", "array_support", "check_array", "array_cell_config
 ARRAY_DATAFLOWS = ("ws", "os", "is")
 
 _WS_UNSTRUCTURED = (
-    "a weight-stationary array of zero-skipping cells has no hardware sense under the "
-    "activation-supply rule (one activation per array row per cycle): each cell holds a "
-    "different compacted nonzero (value, index), so the cells of one row would each need a "
-    "different activation of every streamed pixel. Use the output-stationary array "
-    "(dataflow: os), or run the layer dense on the dense WS array")
+    "a weight-stationary array of zero-skipping cells needs an activation crossbar: each cell holds "
+    "a different compacted nonzero (value, index), so the cells of one array row each need a "
+    "different activation of every streamed pixel, while a row receives one activation per cycle "
+    "(the activation-supply rule); the RTL does not build that crossbar. Use the "
+    "output-stationary array (dataflow: os), or run the layer on the dense WS array")
 
 
 def array_support(kind: str, dataflow: str) -> str | None:

@@ -235,10 +235,10 @@ def sys_fold_from_matrix(cfg: PEConfig, dataflow: str, rows: int, cols: int, wma
                          stored_blocks=None) -> SysFold:
     """One WS or IS fold from a dense weight tile ``wmat`` (channels x K) and activations ``amat`` (pixels x K).
 
-    WS (block): channels are the columns, every pixel one vector; only block
-    columns in ``stored_blocks`` (per column; default: nonzero in its row) are
-    mapped, ``rows * lanes / block_cols`` per fold -- a tile needing more slots
-    is an error (split it; :func:`block_ws_folds` does).
+    WS (block): channels are the columns, every pixel one vector; only the
+    ``lanes``-chunks of block columns in ``stored_blocks`` (per column; default:
+    nonzero in its row) are mapped, one per array row -- a tile with more
+    chunks than rows is an error (:func:`block_ws_folds` splits it).
     IS: pixels are the columns, every channel with a nonzero weight one vector
     (all-zero channels are skipped, as the simulator's IS timing says).
     """

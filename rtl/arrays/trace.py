@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 
+from accelsim.errors import AccelsimInputError
 from accelsim.sim.array_model import OSArrayModel, OSInputs, SystolicArrayModel, SystolicInputs
 from accelsim.sim.pe_model import PEConfig, pack_lanes
 from accelsim.rtl.arrays.stimulus import OSBeat, OSTile, RowWrite, SysFold
@@ -180,6 +181,15 @@ def systolic_trace(cfg: PEConfig, dataflow: str, rows: int, cols: int, folds: li
 
 def array_trace_for(cfg: PEConfig, dataflow: str, rows: int, cols: int, stim, seed: int = 0) -> Trace:
     """The trace of any array top: OS tiles, IS / block WS folds, or dense/N:M WS folds."""
+    expect = OSTile if dataflow == "os" else (SysFold if dataflow == "is" or cfg.kind == "block" else None)
+    for trial in stim:
+        first = trial[0] if dataflow == "os" and isinstance(trial, (list, tuple)) and trial else trial
+        if expect is not None and not isinstance(first, expect):
+            where = ("random_os_trials / os_tile_from_matrix" if dataflow == "os" else
+                     "block_ws_folds" if dataflow == "ws" else "random_sys_trials / sys_fold_from_matrix")
+            raise AccelsimInputError(
+                f"stimulus of type {type(first).__name__} does not drive the {dataflow.upper()} "
+                f"{cfg.kind} array", hint=f"build it with accelsim.rtl.arrays.stimulus.{where}")
     if dataflow == "os":
         return os_trace(cfg, rows, cols, stim, seed)
     if dataflow == "is" or cfg.kind == "block":

@@ -210,3 +210,21 @@ def test_compare_area_option(tmp_path):
     assert data["configs"][0]["area_mm2"] == arch["area_mm2"]
     assert "--area" in data["provenance"]["command"]
     assert "area (mm^2)" in (out / "report.md").read_text()
+
+
+def test_mapping_passes_through_to_every_run(tmp_path):
+    results = {}
+    for mapping in ("scalesim", "auto:latency"):
+        out = tmp_path / mapping.replace(":", "-")
+        r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--mapping", mapping,
+                "--quiet", "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        results[mapping] = json.loads((out / "results.json").read_text())
+        assert results[mapping]["provenance"]["mapping"] == mapping
+        assert f"--mapping {mapping}" in results[mapping]["provenance"]["command"]
+    fixed = results["scalesim"]["configs"][0]
+    tuned = results["auto:latency"]["configs"][0]
+    assert tuned["cycles"] <= fixed["cycles"]
+    r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--mapping", "greedy",
+            "--quiet", "--out", str(tmp_path / "bad"))
+    assert r.returncode == 2 and "mapping: got 'greedy'" in r.stderr and "Traceback" not in r.stderr

@@ -148,3 +148,10 @@ def test_unstructured_ws_is_refused_with_the_reason():
 def test_block_ws_lanes_must_divide_the_block_width():
     with pytest.raises(AccelsimInputError, match="lanes: got 3"):
         make_array(PEConfig("block", lanes=3, index_bits=2, block_rows=2, block_cols=4), "ws", 2, 2)
+
+
+def test_ws_dense_folds_cannot_drive_the_block_array():
+    from accelsim.rtl.stimulus import random_array_trials
+    cfg = CFGS["block-2x2"]
+    with pytest.raises(AccelsimInputError, match="block_ws_folds"):
+        array_trace_for(cfg, "ws", 2, 2, random_array_trials(cfg, 2, 2, 2, seed=0))

@@ -55,3 +55,15 @@ def test_mismatch_text():
 def test_array_default_shape_is_at_most_4x4(archs):
     r = verify(archs["dense"], top="array", trials=3, seed=1)
     assert r.ok and r.kind == "array" and r.top == "accelsim_dense_ws_32x32_array"
+
+
+def test_full_width_must_be_a_bool(archs):
+    with pytest.raises(AccelsimInputError, match="full_width: got 'yes'"):
+        verify(archs["dense"], trials=2, full_width="yes")
+
+
+def test_full_width_trials_come_first_and_count_towards_trials(archs):
+    r = verify(archs["nm"], trials=6, seed=1, full_width=True)
+    assert r.ok and r.trials == 6
+    # four directed outputs of K = 2 * 1026 (2:4 keeps half): at least that many beats
+    assert r.cycles >= 4 * (2 * 1026 // 4)
