@@ -122,7 +122,11 @@ class LayerVerifyResult:
                  f"{self.cycles:,} cycles in {self.seconds:.1f} s (Verilator build "
                  f"{self.build_seconds:.1f} s, RTL simulation {self.sim_seconds:.1f} s, "
                  f"model {self.model_seconds:.1f} s)"]
-        if self.mode == "whole-layer":
+        if self.mode == "whole-layer" and not self.formula_cycles:
+            lines.append(f"  RTL = model in every cycle (random bubbles and back-pressure, cycle-by-cycle "
+                         f"Python model); {self.outputs_checked:,} outputs equal the simulator's "
+                         "functional output" if self.ok else f"  {self.cycles:,} cycles compared")
+        elif self.mode == "whole-layer":
             lines.append(f"  RTL cycles {self.rtl_cycles:,} = model {self.model_cycles:,} = formula "
                          f"{self.formula_cycles:,}; {self.outputs_checked:,} outputs equal the "
                          "simulator's functional output" if self.ok else
@@ -375,6 +379,51 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
                 build_seconds=built.build_seconds, sim_seconds=sim_s, model_seconds=model_s)
 
 
+def _whole_layer_python(arch, cfg, ops, rows, cols, seed, trials_per_run: int = 256):
+    """OS / IS arrays: every trial of ``rtl.arrays.layer.layer_stimulus`` through the Python model.
+
+    Cycle by cycle (random bubbles and back-pressure), Verilator; the trials'
+    reference results (which the model, and so the RTL, must reproduce) are
+    assembled and compared with the functional output.
+    """
+    from accelsim.rtl.arrays.layer import assemble, layer_stimulus
+    from accelsim.rtl.verify import verify_jobs
+
+    accb = cfg.accumulator_bits
+    n_per_group = ops.weight.shape[0] // ops.groups
+    assembled = np.zeros_like(ops.output)
+    cycles = folds = 0
+    sim_s = build_s = 0.0
+    message = ""
+    tm = time.perf_counter()
+    for g in range(ops.groups):
+        wmat = ops.weight[g * n_per_group:(g + 1) * n_per_group]
+        cut = layer_stimulus(cfg, arch.dataflow, rows, cols, wmat, ops.activations[g], seed=seed + g)
+        for i in range(0, len(cut), trials_per_run):
+            part = cut[i:i + trials_per_run]
+            res = verify_jobs(arch, [t for t, _ in part], seed=seed + g + i, simulator="verilator",
+                              top="array", array_shape=(rows, cols))
+            cycles += res.cycles
+            sim_s += res.sim_seconds
+            build_s += res.build_seconds
+            if not res.ok and not message:
+                message = f"group {g}, trial {i + res.first_mismatch.trial}: {res.first_mismatch}"
+        folds += len(cut)
+        results = [t[0].expected if isinstance(t, list) else t.expected for t, _ in cut]
+        out_g = assemble(results, [p for _, p in cut], ops.activations.shape[1], n_per_group, accb)
+        assembled[:, g * n_per_group:(g + 1) * n_per_group] = out_g.astype(np.int64)
+    model_s = time.perf_counter() - tm - sim_s - build_s
+    diff = np.argwhere(assembled != ops.output)
+    if diff.size and not message:
+        m_, n_ = (int(v) for v in diff[0])
+        message = (f"assembled output [{m_}, {n_}] = {int(assembled[m_, n_])}, the functional "
+                   f"output is {int(ops.output[m_, n_])} ({len(diff)} elements differ)")
+    return dict(folds=folds, total_folds=folds, vectors=ops.activations.shape[1] if arch.dataflow != "os"
+                else rows, cycles=cycles, model_cycles=cycles, formula_cycles=0, rtl_cycles=cycles,
+                outputs_checked=int(ops.output.size), ok=not message, message=message,
+                build_seconds=build_s, sim_seconds=sim_s, model_seconds=max(model_s, 0.0))
+
+
 # --------------------------------------------------------------------------- sample
 def _total_folds(cfg, rows, cols, ops) -> int:
     from accelsim.sim.pe_model import WSArrayModel
@@ -500,13 +549,6 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
         raise AccelsimInputError(
             f"--whole-layer needs an array top; {arch.name} ({cfg.kind} PE) has a PE top only",
             [Problem("whole_layer", True, f"an arch with a {'/'.join(ARRAY_KINDS)} PE, or the sample mode")])
-    if whole_layer and (arch.dataflow != "ws" or cfg.kind not in ARRAY_KINDS):
-        raise AccelsimInputError(
-            f"--whole-layer runs on the weight-stationary arrays (dense, N:M, block); {arch.name} has "
-            f"an {arch.dataflow.upper()} array of {cfg.kind} PEs, which the fast reference does not "
-            "model yet",
-            [Problem("whole_layer", True, "a WS dense/N:M/block arch, or the sample mode (no --whole-layer) "
-                                          f"for the {arch.dataflow.upper()} array")])
     if verilog is not None and not whole_layer:
         raise AccelsimInputError("a Verilog file is verified on a real layer with whole_layer=True",
                                  [Problem("verilog", str(verilog), "only with whole_layer")])
@@ -516,7 +558,13 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
     ops = layer_operands(arch, workload, layer, prune=prune, seed=seed)
     wl_name = workload if isinstance(workload, str) else getattr(workload, "name", str(workload))
     module = top_name(arch, kind)
-    if whole_layer:
+    if whole_layer and (arch.dataflow != "ws" or cfg.kind not in ARRAY_KINDS):
+        if verilog is not None:
+            raise AccelsimInputError("a Verilog file is verified whole-layer on the WS arrays only",
+                                     [Problem("verilog", str(verilog), "not given for an "
+                                              f"{arch.dataflow.upper()} array")])
+        part = _whole_layer_python(arch, cfg, ops, rows, cols, seed)
+    elif whole_layer:
         text = None
         if verilog is not None:
             from pathlib import Path

@@ -75,7 +75,7 @@ def test_verify_layer_bad_input_exit_2():
         (base, "--workload needs --layer"),
         (("verify", "--arch", "nm24-ws-32x32", "--layer", "x"), "--layer needs --workload"),
         (("verify", "--arch", "unstructured-os-32x32", "--workload", "resnet18", "--layer",
-          "layer1.0.conv1", "--whole-layer"), "runs on the weight-stationary arrays"),
+          "layer1.0.conv1", "--prune", "block:2x2:0.5", "--shape", "4x40"), "invalid array shape"),
     ]
     for args, message in cases:
         r = run(*args)

@@ -135,9 +135,19 @@ def test_bad_requests(archs, resnet18, kwargs, match):
 def test_bad_requests_of_other_pes(archs, resnet18):
     with pytest.raises(AccelsimInputError, match="block:4x4:S"):
         verify_layer(archs["block"], resnet18, LAYER, prune="block:2x2:0.5")
-    with pytest.raises(AccelsimInputError, match="runs on the weight-stationary arrays"):
-        verify_layer(archs["unstructured"], resnet18, LAYER, whole_layer=True)
     bert = load_workload("bert-base", tokens=8)
     matmul = next(lay.name for lay in bert.layers if lay.weight is None)
     with pytest.raises(AccelsimInputError, match="has no weights"):
         verify_layer(archs["dense"], bert, matmul)
+
+
+def test_whole_layer_on_the_unstructured_os_array(have_verilator, archs):
+    # OS arrays run whole layers through the cycle-by-cycle Python model (rtl.arrays.layer):
+    # a real checkpoint layer at 80 % unstructured, 8 tokens, on the 4x4 unstructured OS array
+    wl = load_workload(_minilm_file(), tokens=8)
+    r = verify_layer(archs["unstructured"], wl, "encoder.layer.0.attention.self.query",
+                     prune="unstructured:0.8", whole_layer=True)
+    assert r.ok, r.message
+    assert r.dataflow == "os" and r.folds == r.total_folds == (8 // 4) * (384 // 4)
+    assert r.outputs_checked == 8 * 384 and r.prune == "unstructured:0.8"
+    assert "192 of 192 tiles of 4 pixels x 4 channels" in r.summary()
