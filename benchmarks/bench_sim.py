@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 _CHILD = """
 import time
 t0 = time.perf_counter()
-from accelsim.sim import simulate, schedule, sparse_timing, memory, hw_zeros
+from accelsim.sim import simulate, schedule, sparse_timing, memory
 from accelsim.workload import linear_layer
 import numpy as np
 w = np.random.default_rng(0).standard_normal((64, 256)).astype(np.float32)
@@ -44,7 +44,7 @@ for flow in ('ws', 'os', 'is'):
     simulate(layer, 'unstructured-os-32x32', dataflow=flow)
 t2 = time.perf_counter()
 kernels = [schedule._count_folds, schedule._fill_folds, sparse_timing._scan_unstructured,
-           sparse_timing._ws_fold_positions, memory._stalls, hw_zeros._magnitude_above]
+           sparse_timing._ws_fold_positions, memory._stalls]
 misses = sum(sum(k.stats.cache_misses.values()) for k in kernels)
 print(f'{t2 - t1:.3f} {misses}')
 """

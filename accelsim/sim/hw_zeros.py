@@ -21,20 +21,12 @@ which exactly the nonzero integer weights are nonzero.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, Problem
 from accelsim.sim.quantize import symmetric_max
 
 __all__ = ["hardware_nonzero_view", "quantized_nonzero_mask", "hardware_weights"]
-
-
-@numba.njit(cache=True)
-def _magnitude_above(x, threshold, out):
-    """``out[i] = 1`` where ``|x[i]| > threshold`` (same dtype), else 0."""
-    for i in range(x.size):
-        out[i] = 1 if abs(x[i]) > threshold else 0
 
 
 def _zero_threshold(scale: float) -> float:
@@ -83,9 +75,8 @@ def quantized_nonzero_mask(matrix: np.ndarray, weight_bits: int, name: str = "we
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
     flat = arr.reshape(-1)
-    out = np.zeros(flat.size, dtype=np.uint8)
     if flat.size == 0:
-        return out.reshape(arr.shape)
+        return np.zeros(arr.shape, dtype=np.uint8)
     amax = max(float(flat.max()), -float(flat.min()))          # NaN and inf propagate
     if not np.isfinite(amax):
         bad = int(np.count_nonzero(~np.isfinite(flat)))
@@ -94,9 +85,10 @@ def quantized_nonzero_mask(matrix: np.ndarray, weight_bits: int, name: str = "we
                                           "finite weights (they are quantised to "
                                           f"{int(weight_bits)}-bit integers)")])
     scale = amax / qmax
-    if scale >= np.finfo(np.float64).tiny:
-        _magnitude_above(flat, _as_dtype_threshold(_zero_threshold(scale), flat.dtype), out)
-    return out.reshape(arr.shape)
+    if scale < np.finfo(np.float64).tiny:
+        return np.zeros(arr.shape, dtype=np.uint8)
+    threshold = _as_dtype_threshold(_zero_threshold(scale), flat.dtype)
+    return (np.abs(arr) > threshold).view(np.uint8)
 
 
 def hardware_nonzero_view(matrix: np.ndarray, weight_bits: int, name: str) -> np.ndarray:

@@ -27,25 +27,30 @@ LIMITERS = ("compute", "dram_bandwidth", "sram_bandwidth", "load_imbalance")
 LIMITING_SHARE = 0.2
 
 
-def cycle_breakdown(balanced_cycles: int, unsupplied_cycles: int, compute_cycles: int,
-                    stall_cycles: int) -> dict:
+def cycle_breakdown(compute_cycles: int, stall_cycles: int, supply_cycles: int,
+                    imbalance_cycles: int) -> dict:
     """Split ``compute_cycles + stall_cycles`` into the four parts of :data:`LIMITERS`.
 
     Parameters
     ----------
-    balanced_cycles : int
-        Schedule cycles of the balanced beats without the supply cap.
-    unsupplied_cycles : int
-        Schedule cycles of the real beats without the supply cap.
     compute_cycles : int
-        Schedule cycles with the supply cap (the layer's ``compute_cycles``).
+        The layer's compute cycles (with the supply cap, under its mapping).
     stall_cycles : int
         DRAM stall cycles.
+    supply_cycles : int
+        What the supply cap adds to the fold schedule (capped minus uncapped).
+    imbalance_cycles : int
+        The uncapped schedule of the real beats minus that of the balanced beats.
+
+    The ``compute`` part is what remains of ``compute_cycles``; if a mapping's
+    compute is shorter than the fold schedule's, the overheads are trimmed
+    (imbalance first) so that no part is negative.
     """
-    balanced = min(int(balanced_cycles), int(unsupplied_cycles))
-    return {"compute": balanced, "dram_bandwidth": int(stall_cycles),
-            "sram_bandwidth": int(compute_cycles) - int(unsupplied_cycles),
-            "load_imbalance": int(unsupplied_cycles) - balanced}
+    compute = int(compute_cycles)
+    supply = max(0, min(int(supply_cycles), compute))
+    imbalance = max(0, min(int(imbalance_cycles), compute - supply))
+    return {"compute": compute - supply - imbalance, "dram_bandwidth": int(stall_cycles),
+            "sram_bandwidth": supply, "load_imbalance": imbalance}
 
 
 def limiter(breakdown) -> str:

@@ -49,7 +49,7 @@ from types import MappingProxyType
 import numba
 import numpy as np
 
-__all__ = ["LayerOperands", "MemoryTraffic", "memory_traffic", "stall_cycles"]
+__all__ = ["LayerOperands", "MemoryTraffic", "memory_traffic", "stall_cycles", "ws_input_sram_read_bits"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -242,11 +242,7 @@ def memory_traffic(schedule, ops: LayerOperands, arch) -> MemoryTraffic:
         o_wb = np.where(last, m * cg_cols[fcg] * abits, 0.0)
         sram["weight_sram_read"] = w_fetch.sum()
         active = cg_folds > 0
-        if ops.ws_fold_activations is not None:
-            per_cg = np.asarray(ops.ws_fold_activations, dtype=np.float64).sum(axis=1)
-            sram["input_sram_read"] = float((m * per_cg[active] * abits).sum())
-        else:
-            sram["input_sram_read"] = float((m * ops.union[active] * abits).sum())
+        sram["input_sram_read"] = ws_input_sram_read_bits(ops, active)
         psum = m * cg_cols[fcg] * accbits
         sram["output_sram_write"] = psum.sum() + p_fetch.sum()
         sram["output_sram_read"] = np.where(~first, psum, 0.0).sum() + (o_wb * accbits / abits).sum() + p_wb.sum()
@@ -313,6 +309,19 @@ def memory_traffic(schedule, ops: LayerOperands, arch) -> MemoryTraffic:
                 "outputs": int(round(float(o_wb.sum()))), "psum_spill": int(round(float(p_wb.sum())))}
     return MemoryTraffic(MappingProxyType(bits), MappingProxyType(meta), stalls,
                          MappingProxyType(reads), MappingProxyType(operands))
+
+
+def ws_input_sram_read_bits(ops: LayerOperands, active: np.ndarray) -> float:
+    """WS input-SRAM reads: ``M`` x the activations each active column group's folds take, in bits.
+
+    With :attr:`LayerOperands.ws_fold_activations` the sum over the group's
+    row folds (a position two folds need is read twice), else its union.
+    """
+    if ops.ws_fold_activations is not None:
+        per_cg = np.asarray(ops.ws_fold_activations, dtype=np.float64).sum(axis=1)
+    else:
+        per_cg = np.asarray(ops.union, dtype=np.float64)
+    return float((float(ops.m) * per_cg[active] * float(ops.activation_bits)).sum())
 
 
 def _spill_cgs(schedule, bits_per_column: float, half_output_bits: float) -> np.ndarray:

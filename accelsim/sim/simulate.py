@@ -266,10 +266,9 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
                        + g * m * n * prec.activation_bits)
     stalls = traffic.stall_cycles
     cycles = compute + stalls
-    # the mapping's own tile fill/drain (compute beyond the fold schedule) counts as compute
-    tiling = compute - schedule.compute_cycles
-    breakdown = cycle_breakdown(balanced.compute_cycles + tiling, unsupplied.compute_cycles + tiling,
-                                compute, stalls)
+    breakdown = cycle_breakdown(compute, stalls,
+                                schedule.compute_cycles - unsupplied.compute_cycles,
+                                unsupplied.compute_cycles - balanced.compute_cycles)
     pes = rows * cols
     multipliers = pes * rule.lanes
     busy = min(busy_needed, pes * cycles)

@@ -263,19 +263,31 @@ def _ws_fold_positions(u, n_per_group, cols, n_cf, chunk, stamp, out):
     Channel ``j``'s ``r``-th nonzero weight sits in row fold ``r // chunk``.
     ``stamp`` (``(folds, K)`` int64, zero) marks positions already counted
     for the current column group (rows of a column group are contiguous).
+    Branch-free inner loops: the row's nonzero positions are compacted first,
+    then every fold's positions are stamped unconditionally.
     """
     n_rows, k = u.shape
+    positions = np.empty(k, dtype=np.int64)
     for j in range(n_rows):
         g = j // n_per_group
         cg = g * n_cf + (j % n_per_group) // cols
-        rank = 0
+        mark = cg + 1
+        count = 0
         for c in range(k):
-            if u[j, c] != 0:
-                f = rank // chunk
-                if stamp[f, c] != cg + 1:
-                    stamp[f, c] = cg + 1
-                    out[cg, f] += 1
-                rank += 1
+            positions[count] = c
+            count += u[j, c] != 0
+        f = 0
+        start = 0
+        while start < count:
+            stop = min(start + chunk, count)
+            added = 0
+            for r in range(start, stop):
+                c = positions[r]
+                added += stamp[f, c] != mark
+                stamp[f, c] = mark
+            out[cg, f] += added
+            f += 1
+            start = stop
 
 
 @numba.njit(cache=True)

@@ -130,3 +130,42 @@ def test_more_supply_never_gives_more_cycles(seed, k, n, tokens, rows, cols, dat
     for r in results:
         assert sum(r.cycle_breakdown.values()) == r.cycles
         assert min(r.cycle_breakdown.values()) >= 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 60), n=st.integers(1, 20), rows=st.integers(1, 6),
+       cols=st.integers(1, 6), lanes=st.integers(1, 3), density=st.floats(0.0, 1.0),
+       block=st.sampled_from([None, (2, 2), (1, 3), (3, 2)]))
+def test_ws_fold_activations_against_a_brute_force_count(seed, k, n, rows, cols, lanes, density, block):
+    """Distinct positions per (column group, row fold), counted from each channel's stored positions."""
+    from accelsim.formats.spec import parse_format
+    from accelsim.sim.sparse_timing import raw_bits_view, timing_rule, weight_profile
+
+    rng = np.random.default_rng(seed)
+    layer = _random_layer(rng, k, n, 3, density)
+    pe = {"block": f"{block[0]}x{block[1]}"} if block else {}
+    arch = make_arch(rows, cols, "ws", sparsity="block" if block else "unstructured", lanes=lanes, **pe)
+    rule, _ = timing_rule(arch, parse_format(arch.sparsity.native_format))
+    w = layer.weight_matrix()
+    profile = weight_profile(layer, rule, rows, cols, "ws", raw_bits_view(w, "fc"))
+    if block:                                            # stored = every position of a nonzero block
+        br, bc = block
+        stored = np.zeros_like(w, dtype=bool)
+        for bi in range(0, n, br):
+            for bj in range(0, k, bc):
+                if w[bi:bi + br, bj:bj + bc].any():
+                    stored[bi:bi + br, bj:bj + bc] = True
+        per_block = -(-bc // lanes)
+    n_cf = -(-n // cols)
+    expected = {}
+    for j in range(n):
+        cg = j // cols
+        positions = np.flatnonzero(stored[j] if block else w[j])
+        for r, c in enumerate(positions):
+            beat = (r // bc) * per_block + (r % bc) // lanes if block else r // lanes
+            expected.setdefault((cg, beat // rows), set()).add(int(c))
+    got = profile.fold_activations
+    for (cg, f), cs in expected.items():
+        assert got[cg, f] == len(cs)
+    assert got.sum() == sum(len(cs) for cs in expected.values())
+    assert got.shape[0] == n_cf

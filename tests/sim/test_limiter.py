@@ -18,9 +18,12 @@ def _dense_weight(n, k, seed=0):
 
 
 def test_breakdown_sums_to_the_cycles():
-    parts = cycle_breakdown(balanced_cycles=50, unsupplied_cycles=70, compute_cycles=90, stall_cycles=10)
+    parts = cycle_breakdown(compute_cycles=90, stall_cycles=10, supply_cycles=20, imbalance_cycles=20)
     assert parts == {"compute": 50, "load_imbalance": 20, "sram_bandwidth": 20, "dram_bandwidth": 10}
     assert sum(parts.values()) == 90 + 10
+    # a mapping shorter than the fold schedule: overheads trimmed, imbalance first, never negative
+    assert cycle_breakdown(30, 0, 20, 20) == {"compute": 0, "dram_bandwidth": 0, "sram_bandwidth": 20,
+                                              "load_imbalance": 10}
 
 
 @pytest.mark.parametrize("parts, expected", [

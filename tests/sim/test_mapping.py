@@ -46,11 +46,22 @@ def test_tile_options_halve_down_to_one():
 
 
 def test_candidates_cover_the_product_of_options_orders_and_buffering():
+    full = candidates(9, 4, 64, distinct=False)
+    assert full.size == 5 * 3 * 7 * len(ORDERS) * 2
+    combos = set(zip(full.f_row.tolist(), full.f_col.tolist(), full.tile_t.tolist(),
+                     full.order.tolist(), full.double_buffered.tolist()))
+    assert len(combos) == full.size
+    # without equivalent orders: per tile choice, 3! orders when all three dimensions have
+    # several tiles, 2 when two do, 1 otherwise
     cand = candidates(9, 4, 64)
-    assert cand.size == 5 * 3 * 7 * len(ORDERS) * 2
-    combos = set(zip(cand.f_row.tolist(), cand.f_col.tolist(), cand.tile_t.tolist(),
-                     cand.order.tolist(), cand.double_buffered.tolist()))
-    assert len(combos) == cand.size
+    rows, cols, temporal = (tile_options(x).tolist() for x in (9, 4, 64))
+    expected = 0
+    for f_r in rows:
+        for f_c in cols:
+            for t in temporal:
+                multi = int(-(-9 // f_r) > 1) + int(-(-4 // f_c) > 1) + int(-(-64 // t) > 1)
+                expected += {0: 1, 1: 1, 2: 2, 3: 6}[multi] * 2
+    assert cand.size == expected
     assert sorted(ORDERS) == sorted("".join(p) for p in itertools.permutations("mnk"))
 
 
@@ -102,25 +113,49 @@ def _reference_costs(problem, f_row, f_col, tile_t, order, db):
     compute = int(problem.compute_by_t[t_opt])
     dram = weight + inputs + outputs + 2 * spill
     bw = problem.bandwidth_bits_per_cycle
+
+    def whole(x):                       # ceil, with slack for float rounding of the shares
+        return math.ceil(x - 1e-6)
+
     if math.isinf(bw):
         stall = 0
     elif db:
-        # first fold: one of F folds spatially, the first temporal tile in time;
+        # first fold: the schedule's first fold (memory-model shares), first temporal tile;
         # last fold: the remainders
-        share = {row_d: 1 / problem.folds_row, col_d: 1 / problem.folds_col,
-                 t_d: min(tile_t, problem.extent_t) / problem.extent_t}
+        t_share = min(tile_t, problem.extent_t) / problem.extent_t
+        fill = (problem.first_weight_bits * (t_share if t_d in ("k", "n") else 1)
+                + problem.first_input_bits * (t_share if t_d in ("m", "k") else 1))
         rest = {row_d: (problem.extent_row - (problem.folds_row - 1) * problem.rows) / problem.extent_row,
                 col_d: (problem.extent_col - (problem.folds_col - 1) * problem.cols) / problem.extent_col,
                 t_d: (problem.extent_t - (n[t_d] - 1) * tile_t) / problem.extent_t}
-        fill = (problem.weight_bits * share["k"] * share["n"]
-                + problem.input_bits * share["m"] * share["k"])
         drain = problem.output_bits * rest["m"] * rest["n"]
-        stall = (math.ceil(fill / bw) + max(0, math.ceil(max(dram - fill - drain, 0) / bw) - compute)
-                 + math.ceil(drain / bw))
+        fold_cycles = compute + problem.active_groups       # before SCALE-Sim's "- 1" per group
+        stall = (whole(fill / bw) + max(0, whole(max(dram - fill - drain, 0) / bw) - fold_cycles)
+                 + whole(drain / bw))
     else:
-        stall = math.ceil(dram / bw)
+        stall = whole(dram / bw)
+    cycles = compute + stall
+    # energy: every priced event; the SRAM reads the array needs, plus what the split and
+    # the DRAM traffic add (reload of the stationary operand, spills through the output SRAM)
+    p = problem.prices
+    stationary = float(problem.stationary_sram_by_t[t_opt])
+    sram = dict(problem.sram_base)
+    sram["weight_sram_write"] = weight
+    sram["input_sram_write"] = inputs
+    level = problem.stationary_level
+    if level == "output_sram":
+        sram["output_sram_read"] += stationary / 2
+        sram["output_sram_write"] += stationary / 2
+    else:
+        sram[f"{level}_read"] += stationary
+    sram["output_sram_read"] += spill
+    sram["output_sram_write"] += spill
+    idle = max(problem.pes * cycles - problem.busy_pe_cycles, 0)
+    energy = (problem.fixed_energy_pj + p["pe_idle_cycles"] * idle
+              + p["dram_read_bits"] * (weight + inputs + spill) + p["dram_write_bits"] * (outputs + spill)
+              + sum(p[f"{key}_bits"] * value for key, value in sram.items()))
     return {"weights": weight, "inputs": inputs, "spill": spill, "compute": compute,
-            "cycles": compute + stall}
+            "cycles": cycles, "energy": energy}
 
 
 _SMALL = [
@@ -139,7 +174,8 @@ def test_vectorised_costs_equal_the_loop_by_loop_reference(case):
     arch = make_arch(rows, cols, df, bandwidth=bw, weight_kib=wk, input_kib=ik, output_kib=ok,
                      mapping="auto")
     problem, _ = _problem(_fc(m, k, n, g), arch, df)
-    cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t)
+    cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t, problem.roles,
+                      distinct=False)
     costs = evaluate(problem, cand)
     for i in range(cand.size):
         ref = _reference_costs(problem, int(cand.f_row[i]), int(cand.f_col[i]), int(cand.tile_t[i]),
@@ -149,6 +185,7 @@ def test_vectorised_costs_equal_the_loop_by_loop_reference(case):
         assert costs.psum_spill_bits[i] == pytest.approx(ref["spill"], abs=1e-6)
         assert int(costs.compute_cycles[i]) == ref["compute"]
         assert int(costs.cycles[i]) == ref["cycles"]
+        assert float(costs.energy_pj[i]) == pytest.approx(ref["energy"], rel=1e-12)
 
 
 @pytest.mark.parametrize("objective", ["latency", "energy", "edp"])
@@ -160,11 +197,21 @@ def test_mapper_choice_is_the_brute_force_optimum(case, objective):
     layer = _fc(m, k, n, g)
     problem, _ = _problem(layer, arch, df)
     mapping, best, costs, cand = map_layer(problem, objective, {"m": m, "n": n, "k": k})
-    # brute force: every candidate one at a time, keep the strictly better
-    values = objective_values(costs, objective)
-    best_value = min(float(v) for v in values)
-    assert float(values[best]) == best_value
+    # brute force: the whole space (equivalent loop orders included), one candidate at a
+    # time through the loop-by-loop reference, keeping the best objective
+    full = candidates(problem.folds_row, problem.folds_col, problem.extent_t, problem.roles,
+                      distinct=False)
+    best_value = math.inf
+    for i in range(full.size):
+        ref = _reference_costs(problem, int(full.f_row[i]), int(full.f_col[i]), int(full.tile_t[i]),
+                               int(full.order[i]), bool(full.double_buffered[i]))
+        value = {"latency": ref["cycles"], "energy": ref["energy"],
+                 "edp": ref["cycles"] * ref["energy"]}[objective]
+        best_value = min(best_value, value)
+    chosen = float(objective_values(costs, objective)[best])
+    assert chosen == pytest.approx(best_value, rel=1e-12)
     assert mapping.order == ORDERS[int(cand.order[best])]
+    assert cand.size < full.size                      # equivalent orders were not searched twice
     # the simulated layer reports the chosen candidate's cycles and energy
     result = simulate(layer, arch, objective=objective).layers[0]
     assert result.cycles == int(costs.cycles[best])

@@ -116,7 +116,7 @@ def test_every_candidate_is_monotone_in_buffers_and_bandwidth(layer, df, which, 
     costs = []
     for arch in (base, bigger):
         problem, _ = _problem(layer, arch, df)
-        cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t)
+        cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t, problem.roles)
         costs.append(evaluate(problem, cand))
     small_c, big_c = costs
     for key in ("weight_dram_bits", "input_dram_bits", "psum_spill_bits"):
@@ -148,7 +148,7 @@ def test_auto_latency_and_least_traffic_are_monotone(layer, df, which, small, fa
     least = []
     for arch in (base, bigger):
         problem, _ = _problem(layer, arch, df)
-        cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t)
+        cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t, problem.roles)
         c = evaluate(problem, cand)
         least.append(float((c.dram_read_bits + c.dram_write_bits).min()))
     assert least[1] <= least[0] + 1e-6
@@ -163,3 +163,24 @@ def test_mapper_choice_changes_with_the_buffers():
                                       mapping="auto")).layers[0]
     assert large.bytes["dram"]["total"] < small.bytes["dram"]["total"]
     assert small.mapping.to_dict() != large.mapping.to_dict()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch_name, scheme", [("nm24-ws-32x32", "nm:2:4"),
+                                               ("unstructured-os-32x32", "unstructured:0.9"),
+                                               ("block4x4-ws-32x32", "block:4x4:0.75:pad")])
+def test_auto_is_never_worse_than_scalesim_on_pruned_layers(workloads, arch_name, scheme):
+    from accelsim.prune import prune
+
+    workload = prune(workloads["tiny-cnn" if NOJIT else "resnet18"], scheme)
+    arch = load_arch(arch_name)
+    objective = arch.mapping.objective
+    worse = []
+    for df in ("ws", "os", "is"):
+        auto = simulate(workload, arch, dataflow=df)
+        fixed = simulate(workload, arch, dataflow=df, mapping="scalesim")
+        for a, s in zip(auto.layers, fixed.layers):
+            assert a.exploited
+            if _objective(a, objective) > _objective(s, objective) * (1 + 1e-12):
+                worse.append((df, a.name, _objective(a, objective), _objective(s, objective)))
+    assert not worse

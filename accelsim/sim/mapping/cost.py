@@ -27,7 +27,10 @@ first fold's weights and inputs arrive before compute starts, the last
 fold's outputs leave after it ends (:func:`_fill_drain`), and everything
 else overlaps compute::
 
-    stall = ceil(fill / bw) + max(0, ceil((dram - fill - drain) / bw) - compute) + ceil(drain / bw)
+    stall = ceil(fill / bw) + max(0, ceil((dram - fill - drain) / bw) - fold_cycles) + ceil(drain / bw)
+
+(``fold_cycles``: the folds' summed cycles, ``compute`` before the ``- 1``
+per group.)
 
 Single buffered, nothing overlaps: ``stall = ceil(dram / bw)``.
 
@@ -48,8 +51,6 @@ __all__ = ["CandidateCosts", "evaluate", "OPERANDS"]
 
 #: Operand -> the two GEMM dimensions indexing it.
 OPERANDS = {"weights": ("k", "n"), "inputs": ("m", "k"), "outputs": ("m", "n")}
-
-_ORDER_DIMS = np.array([[DIMS.index(c) for c in order] for order in ORDERS], dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,54 +96,61 @@ class CandidateCosts:
         return self.output_dram_bits + self.psum_spill_bits
 
 
+def _cycles(x):
+    """Whole cycles of a transfer: ``ceil`` with 1e-6 cycle of slack for float rounding of the shares."""
+    return np.ceil(x - 1e-6)
+
+
 def _ceil_div(a, b):
     return -(-a // b)
 
 
-def _refetch(size: float, relevant: tuple[int, int], trips: list, dims: list, totals: np.ndarray,
-             cap: np.ndarray) -> np.ndarray:
-    """Sum over revisiting loops of ``prefix * (trips - 1) * max(0, WS - cap)`` (see module doc)."""
-    levels = len(trips)
-    # suffix[l] = product of the relevant-dimension trips strictly inside loop l
-    suffix = [None] * levels
-    inner = np.ones_like(cap)
-    for pos in range(levels - 1, -1, -1):
-        suffix[pos] = inner
-        is_rel = (dims[pos] == relevant[0]) | (dims[pos] == relevant[1])
-        inner = inner * np.where(is_rel, trips[pos], 1)
-    scale = size / (totals[:, relevant[0]] * totals[:, relevant[1]])
+def _refetch(relevant: tuple[int, int], loops: list, scale: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Sum over revisiting loops of ``prefix * (trips - 1) * max(0, WS - cap)`` (see module doc).
+
+    ``loops`` is ``[(dim, trips), ...]`` outer to inner for candidates of one
+    loop order (``trips`` arrays); ``scale`` is ``size / (totals of the two
+    relevant dimensions)``, the bits of one fold tile of the operand.
+    """
     total = np.zeros_like(cap)
-    prefix = np.ones_like(cap)
-    for pos in range(levels):
-        revisits = (dims[pos] != relevant[0]) & (dims[pos] != relevant[1])
-        working = suffix[pos] * scale
-        total = total + np.where(revisits, prefix * (trips[pos] - 1) * np.maximum(working - cap, 0.0),
-                                 0.0)
-        prefix = prefix * trips[pos]
+    inner = np.ones_like(cap)
+    # walk inner to outer: ``inner`` = product of relevant trips inside the loop
+    suffix = []
+    for dim, trips in reversed(loops):
+        suffix.append(inner)
+        if dim in relevant:
+            inner = inner * trips
+    suffix.reverse()
+    prefix = None
+    for (dim, trips), inside in zip(loops, suffix):
+        if dim not in relevant:
+            over = np.maximum(inside * scale - cap, 0.0) * (trips - 1)
+            total += over if prefix is None else prefix * over
+        prefix = trips if prefix is None else prefix * trips
     return total
 
 
 def _fill_drain(problem, cand: Candidates, n_t: np.ndarray, roles) -> tuple:
     """Bits of the first fold's weights and inputs and of the last fold's outputs.
 
-    The first fold's share of an operand along a spatial dimension is one
-    fold of its ``F`` folds (``1/F``, the memory model's even split), along
-    the temporal dimension the first tile (``tile_t / D``). The last fold
-    holds the remainders: ``(E - (F - 1) * R) / E`` spatially and
+    The first fold reads what SCALE-Sim's schedule's first fold reads by the
+    memory model's shares (:attr:`MappingProblem.first_weight_bits`,
+    ``first_input_bits``), cut to the first temporal tile (``tile_t / D``)
+    for the operands the temporal dimension indexes. The last fold holds the
+    remainders: ``(E - (F - 1) * R) / E`` spatially and
     ``(D - (n_t - 1) * tile_t) / D`` in time.
     """
     row_d, col_d, t_d = roles
-    first = np.ones((cand.size, 3))
+    t_name = DIMS[t_d]
+    first_t = np.minimum(cand.tile_t, problem.extent_t) / problem.extent_t
+    w_share = first_t if t_name in OPERANDS["weights"] else 1.0
+    i_share = first_t if t_name in OPERANDS["inputs"] else 1.0
+    fill = problem.first_weight_bits * w_share + problem.first_input_bits * i_share
     last = np.ones((cand.size, 3))
-    first[:, row_d] = 1.0 / problem.folds_row
-    first[:, col_d] = 1.0 / problem.folds_col
-    first[:, t_d] = np.minimum(cand.tile_t, problem.extent_t) / problem.extent_t
     last[:, row_d] = max(problem.extent_row - (problem.folds_row - 1) * problem.rows, 1) / problem.extent_row
     last[:, col_d] = max(problem.extent_col - (problem.folds_col - 1) * problem.cols, 1) / problem.extent_col
     last[:, t_d] = (problem.extent_t - (n_t - 1) * cand.tile_t) / problem.extent_t
-    m, n, k = (DIMS.index(d) for d in "mnk")
-    fill = (problem.weight_bits * first[:, k] * first[:, n]
-            + problem.input_bits * first[:, m] * first[:, k])
+    m, n = DIMS.index("m"), DIMS.index("n")
     drain = problem.output_bits * last[:, m] * last[:, n]
     return fill, drain
 
@@ -159,20 +167,31 @@ def evaluate(problem, cand: Candidates) -> CandidateCosts:
     tiles[:, row_d], tiles[:, col_d], tiles[:, t_d] = n_row, n_col, n_t
     folds[:, row_d], folds[:, col_d] = cand.f_row, cand.f_col
     totals = (tiles * folds).astype(np.float64)
-    order_dims = _ORDER_DIMS[cand.order]                               # (C, 3)
-    trips = [tiles[np.arange(count), order_dims[:, i]].astype(np.float64) for i in range(3)]
-    trips += [cand.f_col.astype(np.float64), cand.f_row.astype(np.float64)]
-    dims = [order_dims[:, i] for i in range(3)] + [np.full(count, col_d), np.full(count, row_d)]
+    tiles_f = tiles.astype(np.float64)
+    f_col_f, f_row_f = cand.f_col.astype(np.float64), cand.f_row.astype(np.float64)
     db = cand.double_buffered.astype(bool)
     cap_w, cap_i, cap_o = (np.where(db, c / 2.0, c) for c in problem.capacity_bits)
 
     g = problem.groups
     rel = {name: (DIMS.index(a), DIMS.index(b)) for name, (a, b) in OPERANDS.items()}
     w_g, i_g = problem.weight_bits, problem.input_bits
-    weight = g * (w_g + _refetch(w_g, rel["weights"], trips, dims, totals, cap_w))
-    inputs = g * (i_g + _refetch(i_g * problem.input_revisit_fraction, rel["inputs"], trips, dims,
-                                 totals, cap_i))
-    spill = g * _refetch(problem.psum_bits, rel["outputs"], trips, dims, totals, cap_o)
+    sizes = {"weights": (w_g, cap_w), "inputs": (i_g * problem.input_revisit_fraction, cap_i),
+             "outputs": (problem.psum_bits, cap_o)}
+    refetch = {name: np.zeros(count) for name in sizes}
+    for o, order in enumerate(ORDERS):
+        lo, hi = int(cand.order_start[o]), int(cand.order_start[o + 1])
+        if lo == hi:
+            continue
+        part = slice(lo, hi)
+        loops = [(DIMS.index(d), tiles_f[part, DIMS.index(d)]) for d in order]
+        loops += [(col_d, f_col_f[part]), (row_d, f_row_f[part])]
+        for name, (size, cap) in sizes.items():
+            a, b = rel[name]
+            scale = size / (totals[part, a] * totals[part, b])
+            refetch[name][part] = _refetch((a, b), loops, scale, cap[part])
+    weight = g * (w_g + refetch["weights"])
+    inputs = g * (i_g + refetch["inputs"])
+    spill = g * refetch["outputs"]
     outputs = np.full(count, g * problem.output_bits)
 
     compute = problem.compute_by_t[cand.t_index]
@@ -182,10 +201,12 @@ def evaluate(problem, cand: Candidates) -> CandidateCosts:
         stall = np.zeros(count, dtype=np.int64)
     else:
         fill, drain = _fill_drain(problem, cand, n_t, (row_d, col_d, t_d))
-        fill_c, drain_c = np.ceil(fill / bw), np.ceil(drain / bw)
-        middle = np.ceil(np.maximum(dram - fill - drain, 0.0) / bw)
-        overlapped = fill_c + np.maximum(middle - compute, 0.0) + drain_c
-        stall = np.where(db, overlapped, np.ceil(dram / bw)).astype(np.int64)
+        fill_c, drain_c = _cycles(fill / bw), _cycles(drain / bw)
+        middle = _cycles(np.maximum(dram - fill - drain, 0.0) / bw)
+        # transfers overlap the folds' own cycles (before SCALE-Sim's "- 1" per group)
+        window = compute + problem.active_groups
+        overlapped = fill_c + np.maximum(middle - window, 0.0) + drain_c
+        stall = np.where(db, overlapped, _cycles(dram / bw)).astype(np.int64)
     cycles = compute + stall
 
     base = problem.sram_base
@@ -200,7 +221,7 @@ def evaluate(problem, cand: Candidates) -> CandidateCosts:
         "output_sram_write": base["output_sram_write"] + spill
         + (stationary / 2.0 if problem.stationary_level == "output_sram" else 0.0),
     }
-    sram = {key: np.broadcast_to(np.asarray(v, dtype=np.float64), (count,)) for key, v in sram.items()}
+    sram = {key: (v if isinstance(v, np.ndarray) else np.full(count, float(v))) for key, v in sram.items()}
     p = problem.prices
     idle = np.maximum(problem.pes * cycles - problem.busy_pe_cycles, 0)
     energy = (problem.fixed_energy_pj + p["pe_idle_cycles"] * idle

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.sim.mapping.space import ROLES, tile_options
+from accelsim.sim.memory import ws_input_sram_read_bits
 
 __all__ = ["MappingProblem", "mapping_problem", "fold_base_cycles"]
 
@@ -60,6 +61,11 @@ class MappingProblem:
         Per group: encoded weights (values + metadata), unique inputs (times
         the activation-skipping scale), outputs (activation bits) and the
         same outputs at accumulator width.
+    first_weight_bits, first_input_bits : float
+        What the schedule's first fold reads with one temporal tile, by the
+        memory model's shares (WS: the first column group's weights over its
+        row folds; OS: its whole weight tile; IS: the first row fold's share
+        of the weights; inputs: the first fold's pixels and reduction rows).
     input_revisit_fraction : float
         Share of the inputs a column group reads again (union of its
         channels' nonzero reduction positions; 1 for dense).
@@ -102,6 +108,8 @@ class MappingProblem:
     input_bits: float
     output_bits: float
     psum_bits: float
+    first_weight_bits: float
+    first_input_bits: float
     input_revisit_fraction: float
     metadata_fraction: float
     sram_base: dict
@@ -121,6 +129,36 @@ class MappingProblem:
     def compulsory_bits(self) -> float:
         """Every weight and input read once, every output written once (whole layer)."""
         return self.groups * (self.weight_bits + self.input_bits + self.output_bits)
+
+
+def _first_fold_bits(schedule, ops) -> tuple[float, float]:
+    """Weight and input bits of the first fold (one temporal tile), by the memory model's shares."""
+    df = schedule.dataflow
+    g = ops.groups
+    if schedule.fold_cg.size == 0:
+        return 0.0, 0.0
+    cg0, rf0 = int(schedule.fold_cg[0]), int(schedule.fold_rf[0])
+    weight_total = float(ops.weight_value_bits + ops.weight_metadata_bits)
+    in_g = ops.input_bits / g
+    if df in ("ws", "os"):
+        n_cf = schedule.cg_cols.size // g
+        padded = np.zeros((g, n_cf * schedule.cols), dtype=np.float64)
+        padded[:, :ops.n] = ops.stored
+        stored_cg = padded.reshape(g * n_cf, schedule.cols).sum(axis=1)
+        total = stored_cg.sum()
+        w_cg0 = weight_total * stored_cg[cg0] / total if total else 0.0
+        union0 = float(np.asarray(ops.union)[cg0]) / ops.k if ops.k else 1.0
+        if df == "ws":
+            folds = int(schedule.cg_folds[cg0])
+            return w_cg0 / folds, in_g * min(union0, 1.0) / folds
+        rows0 = float(schedule.rf_size[rf0])
+        return w_cg0, in_g * rows0 / ops.m * min(union0, 1.0)
+    vec = np.asarray(ops.is_vectors, dtype=np.float64)
+    grp = int(schedule.cg_group[cg0])
+    share = vec[grp, rf0] / vec[grp].sum() if vec[grp].sum() else 0.0
+    rf_frac = float(schedule.rf_size[rf0]) / max(ops.is_rows, 1)
+    cols0 = float(schedule.cg_cols[cg0])
+    return weight_total / g * share, in_g * cols0 / ops.m * rf_frac * ops.is_input_scale
 
 
 def _fold_sram(schedule, ops, abits: float, accbits: float):
@@ -149,7 +187,7 @@ def _fold_sram(schedule, ops, abits: float, accbits: float):
         psum = m * cg_cols[fcg] * accbits
         active = schedule.cg_folds > 0
         base = {"weight_sram_read": 0.0,
-                "input_sram_read": float((m * ops.union[active] * abits).sum()),
+                "input_sram_read": ws_input_sram_read_bits(ops, active),
                 "output_sram_write": float(psum.sum()),
                 "output_sram_read": float(np.where(~first, psum, 0.0).sum()
                                           + np.where(last, m * cg_cols[fcg] * accbits, 0.0).sum())}
@@ -225,6 +263,7 @@ def mapping_problem(schedule, ops, arch, prices: dict, fixed_energy_pj: float,
                else 1.0)
     bw = arch.dram_bandwidth_bytes_per_cycle
     b = arch.buffers
+    first_w, first_i = _first_fold_bits(schedule, ops)
     return MappingProblem(
         dataflow=df, rows=rows, cols=cols, groups=g, active_groups=active_groups,
         base_cycles=base, folds_row=max(folds_row, 1), folds_col=max(folds_col, 1),
@@ -233,6 +272,7 @@ def mapping_problem(schedule, ops, arch, prices: dict, fixed_energy_pj: float,
         stationary_level=stat_level,
         weight_bits=weight_total / g, input_bits=ops.input_bits / g * ops.is_input_scale,
         output_bits=float(ops.m * ops.n) * abits, psum_bits=float(ops.m * ops.n) * accbits,
+        first_weight_bits=first_w, first_input_bits=first_i,
         input_revisit_fraction=min(revisit, 1.0),
         metadata_fraction=ops.weight_metadata_bits / weight_total if weight_total else 0.0,
         sram_base=sram_base,

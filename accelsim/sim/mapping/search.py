@@ -134,7 +134,7 @@ def map_layer(problem, objective: str, extents: dict):
     """
     if objective not in ("latency", "energy", "edp"):
         raise ValueError(f"objective must be latency, energy or edp, not {objective!r}")
-    cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t)
+    cand = candidates(problem.folds_row, problem.folds_col, problem.extent_t, problem.roles)
     costs = evaluate(problem, cand)
     value = objective_values(costs, objective)
     dram = costs.dram_read_bits + costs.dram_write_bits

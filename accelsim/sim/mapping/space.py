@@ -41,6 +41,28 @@ ROLES = {"ws": ("k", "n", "m"), "os": ("m", "n", "k"), "is": ("k", "m", "n")}
 ORDERS = tuple("".join(p) for p in permutations(DIMS))
 
 
+def _distinct_orders() -> np.ndarray:
+    """``KEEP[pattern, order]``: the first order of each class that behaves the same.
+
+    ``pattern`` has bit ``i`` set when dimension ``DIMS[i]`` has more than
+    one tile. A loop of one trip revisits nothing and scales nothing, so two
+    orders that rank the multi-tile dimensions alike cost the same; only the
+    first of them (lowest index in :data:`ORDERS`) is kept.
+    """
+    keep = np.zeros((8, len(ORDERS)), dtype=bool)
+    for pattern in range(8):
+        seen = set()
+        for i, order in enumerate(ORDERS):
+            key = "".join(d for d in order if pattern >> DIMS.index(d) & 1)
+            if key not in seen:
+                seen.add(key)
+                keep[pattern, i] = True
+    return keep
+
+
+_KEEP = _distinct_orders()
+
+
 def tile_options(extent: int) -> np.ndarray:
     """Tile sizes ``ceil(extent / 2**i)`` down to 1, largest first (int64)."""
     extent = max(int(extent), 1)
@@ -73,6 +95,9 @@ class Candidates:
         Index into :data:`ORDERS`.
     double_buffered : numpy.ndarray
         1 or 0.
+    order_start : numpy.ndarray
+        ``(len(ORDERS) + 1,)``: candidates of order ``o`` are
+        ``order_start[o]:order_start[o + 1]`` (the arrays are order-major).
     """
 
     f_row: np.ndarray
@@ -81,6 +106,7 @@ class Candidates:
     t_index: np.ndarray
     order: np.ndarray
     double_buffered: np.ndarray
+    order_start: np.ndarray
 
     @property
     def size(self) -> int:
@@ -88,17 +114,41 @@ class Candidates:
         return int(self.order.size)
 
 
-def candidates(folds_row: int, folds_col: int, extent_t: int) -> Candidates:
-    """The full mapping space of a layer with these fold counts and temporal extent.
+def candidates(folds_row: int, folds_col: int, extent_t: int, roles=ROLES["ws"],
+               distinct: bool = True) -> Candidates:
+    """The mapping space of a layer with these fold counts and temporal extent.
 
-    The order of the candidates is fixed (row tiles, column tiles, temporal
-    tiles, loop order, double buffering; largest tiles first), so ties in the
-    search resolve the same way every time.
+    Every tile size, loop order and buffering, except loop orders that are
+    equivalent to an earlier one because they differ only in where
+    single-tile loops sit (see :func:`_distinct_orders`; such orders have
+    exactly the same cost). The order of the candidates is fixed (loop
+    order, row tiles, column tiles, temporal tiles, double buffering;
+    largest tiles first), so ties in the search resolve the same way every
+    time.
+
+    Parameters
+    ----------
+    folds_row, folds_col : int
+        Spatial folds of the layer.
+    extent_t : int
+        Temporal extent.
+    roles : tuple of str
+        (row, column, temporal) dimensions (:data:`ROLES`), to know which
+        dimension each tile count belongs to.
+    distinct : bool
+        False: keep the equivalent orders too (the whole space, for brute force).
     """
     rows = tile_options(folds_row)
     cols = tile_options(folds_col)
     temporal = tile_options(extent_t)
-    grid = np.meshgrid(np.arange(rows.size), np.arange(cols.size), np.arange(temporal.size),
-                       np.arange(len(ORDERS)), np.array([1, 0]), indexing="ij")
-    r, c, t, o, db = (g.reshape(-1).astype(np.int64) for g in grid)
-    return Candidates(rows[r], cols[c], temporal[t], t, o, db)
+    grid = np.indices((len(ORDERS), rows.size, cols.size, temporal.size, 2)).reshape(5, -1)
+    o, r, c, t, db = grid.astype(np.int64)
+    db = 1 - db
+    f_row, f_col, tile_t = rows[r], cols[c], temporal[t]
+    multi = {roles[0]: -(-max(folds_row, 1) // f_row) > 1, roles[1]: -(-max(folds_col, 1) // f_col) > 1,
+             roles[2]: -(-max(extent_t, 1) // tile_t) > 1}
+    pattern = sum(multi[d].astype(np.int64) << i for i, d in enumerate(DIMS))
+    keep = _KEEP[pattern, o] if distinct else np.ones(o.size, dtype=bool)
+    o = o[keep]
+    start = np.searchsorted(o, np.arange(len(ORDERS) + 1))
+    return Candidates(f_row[keep], f_col[keep], tile_t[keep], t[keep], o, db[keep], start)
