@@ -22,8 +22,9 @@ Arrays. :func:`arch_area` synthesizes the arch's array top at
 full array (synthesizing a 32x32 array takes many minutes). Registers at the
 array's edges (input skew, output deskew) grow with ``rows**2`` and ``cols**2``
 rather than with the cell count, so for a 32x32 dense WS array the scaled
-estimate is about 4 % low. An arch without an array top gets its PE area times
-``rows * cols`` PEs. Buffers (SRAM), DRAM interface and control are not
+estimate is about 4 % low. Memories (the OS arrays' activation windows, one
+per array row) are scaled by the row count instead. An arch without an array
+top gets its PE area times ``rows * cols`` PEs. Buffers (SRAM), DRAM interface and control are not
 included. Results are cached on disk, keyed by a SHA-256 of the Verilog, the
 scale and the cell table.
 """
@@ -106,7 +107,8 @@ class AreaEstimate:
     synthesized_shape, full_shape : (rows, cols) or None
         Array cells synthesized and of the full array (None for a PE).
     scale : float
-        Factor applied to the synthesized design (full cells / synthesized cells, or PEs).
+        Factor applied to the synthesized gates and flip-flops (full cells /
+        synthesized cells, or PEs); memories use full rows / synthesized rows.
     source : str
         Cell-area source.
     """
@@ -140,8 +142,11 @@ class AreaEstimate:
 
 
 def area_from_cells(cells_by_type, memory_bits: int = 0, *, top: str = "", scale: float = 1.0,
-                    synthesized_shape=None, full_shape=None) -> AreaEstimate:
+                    synthesized_shape=None, full_shape=None, memory_scale: float | None = None) -> AreaEstimate:
     """Area of a gate-level netlist from its Yosys cell counts (``GateLevelStats.cells_by_type``).
+
+    Gates and flip-flops are multiplied by ``scale``, memory bits by
+    ``memory_scale`` (default ``scale``).
 
     Raises
     ------
@@ -169,12 +174,13 @@ def area_from_cells(cells_by_type, memory_bits: int = 0, *, top: str = "", scale
         raise AccelsimInputError("no cell area for these Yosys cells: " + ", ".join(sorted(unknown)),
                                  hint="area needs the generic target's gate cells "
                                       "(gate_level_stats(..., target='generic'))")
+    mscale = scale if memory_scale is None else memory_scale
     mem = MEMORY_BIT_UM2 * int(memory_bits)
-    total = (logic + ff + mem) * scale
+    total = (logic + ff) * scale + mem * mscale
     return AreaEstimate(area_um2=total, nand2_equivalents=total / NAND2_UM2, logic_um2=logic * scale,
-                        flip_flop_um2=ff * scale, memory_um2=mem * scale,
+                        flip_flop_um2=ff * scale, memory_um2=mem * mscale,
                         cells=round(n_cells * scale), flip_flops=round(n_ff * scale),
-                        memory_bits=round(int(memory_bits) * scale), top=top,
+                        memory_bits=round(int(memory_bits) * mscale), top=top,
                         synthesized_shape=synthesized_shape, full_shape=full_shape, scale=float(scale))
 
 
@@ -193,9 +199,10 @@ def _design(arch):
     tops = tops_for_arch(arch, sample)
     array = next((t for t in tops if t.kind == "array"), None)
     if array is not None:
-        return array, sample, full, (full[0] * full[1]) / (sample[0] * sample[1])
+        return array, sample, full, (full[0] * full[1]) / (sample[0] * sample[1]), full[0] / sample[0]
     pe = next(t for t in tops if t.kind == "pe")
-    return pe, None, None, float(arch.array.rows * arch.array.cols)
+    n = float(arch.array.rows * arch.array.cols)
+    return pe, None, None, n, n
 
 
 def arch_area(arch, *, cache: bool = True, timeout_s: float = 1800.0) -> AreaEstimate:
@@ -217,16 +224,16 @@ def arch_area(arch, *, cache: bool = True, timeout_s: float = 1800.0) -> AreaEst
     from accelsim.rtl.export import verilog_source
     from accelsim.rtl.synth_stats import gate_level_stats
 
-    top, sample, full, scale = _design(arch)
+    top, sample, full, scale, mscale = _design(arch)
     text = verilog_source(top)
-    key = hashlib.sha256("\0".join([text, top.name, repr(scale), _TABLE_VERSION,
+    key = hashlib.sha256("\0".join([text, top.name, repr((scale, mscale)), _TABLE_VERSION,
                                     json.dumps(dict(CELL_AREA_UM2), sort_keys=True)]).encode()).hexdigest()
     path = area_cache_dir() / f"{key[:32]}.json"
     if cache and path.is_file():
         try:
             d = json.loads(path.read_text(encoding="utf-8"))
             return area_from_cells(d["cells_by_type"], d["memory_bits"], top=top.name, scale=scale,
-                                   synthesized_shape=sample, full_shape=full)
+                                   synthesized_shape=sample, full_shape=full, memory_scale=mscale)
         except (ValueError, KeyError, TypeError):
             pass                      # a damaged entry is recomputed
     stats = gate_level_stats(text, top.name, "generic", timeout_s=timeout_s)
@@ -235,4 +242,4 @@ def arch_area(arch, *, cache: bool = True, timeout_s: float = 1800.0) -> AreaEst
         atomic_write_json(path, {"top": top.name, "cells_by_type": dict(stats.cells_by_type),
                                  "memory_bits": stats.memory_bits, "yosys": stats.yosys})
     return area_from_cells(stats.cells_by_type, stats.memory_bits, top=top.name, scale=scale,
-                           synthesized_shape=sample, full_shape=full)
+                           synthesized_shape=sample, full_shape=full, memory_scale=mscale)

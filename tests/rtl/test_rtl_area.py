@@ -46,7 +46,7 @@ def test_arch_area_scales_the_4x4_array_and_is_cached(archs, tmp_path, monkeypat
     assert again == a
 
 
-def test_pe_only_arch_counts_its_pes_and_windows(archs, tmp_path, monkeypatch):
+def test_unstructured_arch_counts_its_windows(archs, tmp_path, monkeypatch):
     monkeypatch.setenv("ACCELSIM_CACHE", str(tmp_path))
     arch = archs["unstructured"]
     a = arch_area(arch)
@@ -54,5 +54,8 @@ def test_pe_only_arch_counts_its_pes_and_windows(archs, tmp_path, monkeypatch):
         assert a.scale == arch.array.rows * arch.array.cols
         assert a.memory_bits == a.scale * (1 << arch.sparsity.index_bits) * arch.precision.activation_bits
         assert a.memory_um2 > 0
-    else:                                 # once it has an array top: the array, scaled
+    else:                                 # its OS array: cells scaled by count, windows by rows
         assert a.scale == (a.full_shape[0] * a.full_shape[1]) / (a.synthesized_shape[0] * a.synthesized_shape[1])
+        window_bits = (1 << arch.sparsity.index_bits) * arch.precision.activation_bits
+        assert a.memory_bits == a.full_shape[0] * window_bits
+        assert a.memory_um2 == pytest.approx(a.memory_bits * MEMORY_BIT_UM2)
