@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from accelsim.errors import AccelsimInputError, ProblemCollector
 from accelsim.sim.array_model import array_cell_config, array_support
 from accelsim.sim.pe_model import PEConfig
@@ -64,6 +66,8 @@ class VerifyResult:
         Wall time of the whole run (stimulus, model, build, simulation, comparison).
     sim_seconds, build_seconds : float
         RTL simulation time and Verilator build time (0 when cached / Amaranth).
+    array_shape : (rows, cols) or None
+        Cells of the array top that was checked (None for a PE).
     """
 
     top: str
@@ -77,6 +81,7 @@ class VerifyResult:
     seconds: float
     sim_seconds: float = 0.0
     build_seconds: float = 0.0
+    array_shape: tuple | None = None
 
     @property
     def ok(self) -> bool:
@@ -235,6 +240,79 @@ def verify_jobs(arch, trials, *, seed: int = 0, simulator: str = "amaranth", ver
     return _run(cfg, list(trials), resolved, seed, simulator, verilog_text, t0, arch.dataflow)
 
 
+def _word_value(row) -> int:
+    return sum(int(w) << (32 * i) for i, w in enumerate(row))
+
+
+def compare_words(trace, observed) -> tuple[set, Mismatch | None]:
+    """:func:`compare_trace` for a packed :class:`~accelsim.rtl.fast_pe.PEWordTrace`.
+
+    ``in_ready`` and ``out_valid`` are compared in every cycle, ``out_data``
+    where ``out_valid`` is expected; the model's results are checked against
+    the jobs' independent reference values.
+    """
+    starts = trace.trial_starts
+    first = None
+    bad_cycles = []
+    for name in trace.expected:
+        diff = np.any(trace.expected[name] != observed[name], axis=1)
+        if name == "out_data":
+            diff &= trace.out_valid.astype(bool)
+        idx = np.flatnonzero(diff)
+        bad_cycles.append(idx)
+        if idx.size and (first is None or idx[0] < first.global_cycle):
+            c = int(idx[0])
+            t = int(np.searchsorted(starts, c, side="right") - 1)
+            first = Mismatch(t, c - int(starts[t]), c, name, _word_value(trace.expected[name][c]),
+                             _word_value(observed[name][c]))
+    failed = set(int(v) for v in np.searchsorted(starts, np.concatenate(bad_cycles), side="right") - 1)
+    wrong = np.flatnonzero(trace.model_results != trace.reference_results)
+    if wrong.size:
+        outs_per_trial = np.diff(np.append(_result_trial_starts(trace), len(trace.model_results)))
+        owner = np.repeat(np.arange(len(starts)), outs_per_trial)
+        for k in wrong:
+            failed.add(int(owner[k]))
+        k = int(wrong[0])
+        cyc = int(trace.result_cycles[k])
+        t = int(owner[k])
+        mm = Mismatch(t, cyc - int(starts[t]), cyc, f"model result {k} vs reference",
+                      int(trace.reference_results[k]), int(trace.model_results[k]))
+        if first is None or mm.global_cycle < first.global_cycle:
+            first = mm
+    return failed, first
+
+
+def _result_trial_starts(trace) -> np.ndarray:
+    # index of each trial's first result: results are in trial order, one per job
+    return np.searchsorted(trace.result_cycles, trace.trial_starts)
+
+
+def _run_fast_pe(cfg, stim, module, seed, verilog_text, t0) -> VerifyResult:
+    from accelsim.rtl import verilator as vl
+    from accelsim.rtl.export import Top, verilog_source
+    from accelsim.rtl.fast_pe import fast_pe_trace
+    trace = fast_pe_trace(cfg, stim, seed=seed)
+    text = verilog_text if verilog_text is not None else verilog_source(Top("pe", module, cfg))
+    built = vl.build(text, module)
+    by_name = {p.name: p for p in built.ports}
+    problems = []
+    for name, width in trace.widths.items():
+        port = by_name.get(name)
+        direction = "in" if name in trace.inputs else "out"
+        if port is None or port.width != width or port.direction != direction:
+            got = "missing" if port is None else f"{port.direction} [{port.width - 1}:0]"
+            problems.append(f"{name}: expected {direction} [{width - 1}:0], got {got}")
+    if problems:
+        raise AccelsimInputError(f"the Verilog module {module!r} does not have the ports of this "
+                                 "architecture's pe:\n  " + "\n  ".join(problems),
+                                 hint="generate it for the same architecture file (accelsim rtl ...)")
+    observed, sim_seconds = vl.run_words(built, trace.inputs)
+    failed, first = compare_words(trace, observed)
+    n = len(trace.trial_starts)
+    return VerifyResult(module, "pe", "verilator", n, n - len(failed), len(failed), first,
+                        trace.cycles, time.perf_counter() - t0, sim_seconds, built.build_seconds, None)
+
+
 def _is_array_stimulus(trial) -> bool:
     """A WS fold, an IS / block WS fold, or an OS trial (a list of tiles)."""
     from accelsim.rtl.arrays.stimulus import OSTile, SysFold
@@ -244,6 +322,8 @@ def _is_array_stimulus(trial) -> bool:
 
 def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0, dataflow="ws") -> VerifyResult:
     kind, module, rows, cols = resolved
+    if kind == "pe" and simulator == "verilator":
+        return _run_fast_pe(cfg, stim, module, seed, verilog_text, t0)
     if kind == "array":
         from accelsim.rtl.arrays.trace import array_trace_for
         trace = array_trace_for(cfg, dataflow, rows, cols, stim, seed=seed)
@@ -266,7 +346,8 @@ def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0, dataflow="ws") 
     failed, first = compare_trace(trace, observed)
     n = len(trace.trial_starts)
     return VerifyResult(module, kind, simulator, n, n - len(failed), len(failed), first,
-                        trace.cycles, time.perf_counter() - t0, sim_seconds, build_seconds)
+                        trace.cycles, time.perf_counter() - t0, sim_seconds, build_seconds,
+                        (rows, cols) if kind == "array" else None)
 
 
 def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth", verilog=None,
