@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
 from accelsim.sim.pe_model import ARRAY_KINDS, PEConfig, WSArrayModel
 from accelsim.rtl.stimulus import Fold, random_array_trials, random_pe_trials
 from accelsim.rtl.trace import array_trace, pe_trace
@@ -142,10 +142,14 @@ def _flat(v) -> int:
 
 def _check_args(trials, seed, simulator, verilog) -> None:
     p = ProblemCollector()
+    from accelsim.limits import current, limit_problem
+
     if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
         p.add("trials", trials, "an integer >= 1")
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        p.add("seed", seed, "an integer")
+    elif trials > current().max_verify_trials:
+        p.problems.append(limit_problem("max_verify_trials", "trials", trials, "trials"))
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 63:
+        p.add("seed", seed, "an integer from 0 to 2**63 - 1")
     if simulator not in SIMULATORS:
         p.add("simulator", simulator, "one of " + ", ".join(SIMULATORS))
     elif verilog is not None and simulator != "verilator":
@@ -162,8 +166,16 @@ def _resolve_top(arch, cfg: PEConfig, top, verilog_text, array_shape):
     from accelsim.rtl.verilator import module_names, parse_ports
     kind = top if top in ("pe", "array") else None
     module = None if top in (None, "pe", "array") else top
+    if module is not None and (not isinstance(module, str) or not module.strip()):
+        raise AccelsimInputError("invalid top", [Problem("top", module, '"pe", "array" or a module name')])
+    if module is not None and verilog_text is None:
+        raise AccelsimInputError("invalid top", [Problem("top", module, '"pe" or "array" (a module name only '
+                                                                         "with a Verilog file)")])
     if verilog_text is not None:
         names = module_names(verilog_text)
+        if module is not None and module not in names:
+            raise AccelsimInputError("invalid top", [Problem("top", module, "a module of the Verilog file: "
+                                                             + (", ".join(names) or "(it has none)"))])
         if module is None:
             wanted = top_name(arch, kind) if kind else None
             if wanted in names:
@@ -221,7 +233,17 @@ def verify_jobs(arch, trials, *, seed: int = 0, simulator: str = "amaranth", ver
     is_array = bool(trials) and isinstance(trials[0], Fold)
     resolved = _resolve_top(arch, cfg, top or ("array" if is_array else None), verilog_text,
                             array_shape)
+    _check_size(resolved)
     return _run(cfg, list(trials), resolved, seed, simulator, verilog_text, t0)
+
+
+def _check_size(resolved) -> None:
+    from accelsim.limits import check_limit
+
+    kind, _, rows, cols = resolved
+    if kind == "array":
+        check_limit("max_verify_cells", rows * cols, f"array ({rows} x {cols} PE cells)",
+                    "PE cells in a verified array", "array too large to verify")
 
 
 def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0) -> VerifyResult:
@@ -281,6 +303,7 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
     cfg = PEConfig.from_arch(arch)
     verilog_text = Path(verilog).read_text(encoding="utf-8", errors="replace") if verilog else None
     resolved = _resolve_top(arch, cfg, top, verilog_text, array_shape)
+    _check_size(resolved)
     kind, _, rows, cols = resolved
     if kind == "array":
         stim = random_array_trials(cfg, rows, cols, trials, seed)
