@@ -594,6 +594,11 @@ def _checkpoint_cases() -> list[Case]:
     st("header-not-json", ("model.safetensors", "safetensors", "header"), raw=struct.pack("<Q", 4) + b"abcd")
     st("header-list", ("model.safetensors", "safetensors", "header"), raw=struct.pack("<Q", 8) + b"[1,2,3] ")
     st("tiny-file", ("model.safetensors", "safetensors"), raw=b"\x01\x02")
+    deep = b"[" * 100000 + b"]" * 100000
+    st("header-deep", ("model.safetensors", "safetensors", "header"), raw=struct.pack("<Q", len(deep)) + deep)
+    long_int = b'{"a": ' + LONG_INT_TEXT.encode() + b"}"
+    st("header-long-int", ("model.safetensors", "safetensors", "header"),
+       raw=struct.pack("<Q", len(long_int)) + long_int)
     st("offsets-out-of-range", ("fc.weight", "offset", "model.safetensors"),
        patch=lambda h: {**h, "fc.weight": {**h["fc.weight"], "data_offsets": [0, 10 ** 12]}})
     st("shape-mismatch", ("fc.weight", "shape", "model.safetensors"),
