@@ -281,11 +281,12 @@ def _repeat_fits(item: dict, count: int, ipath: str, done: int, problems: Proble
                                                "nested repeat blocks"))
         return False
     cap = limits.max_layers
-    layers = count * _expanded_count(item.get("layers"), depth + 1, cap, {})
+    inner = _expanded_count(item.get("layers"), depth + 1, cap, {})
+    layers = count * inner
     if done + layers > cap:
+        expands = f"more than {cap:,}" if inner > cap else f"{layers:,}"
         problems.problems.append(limit_problem(
-            "max_layers", f"{ipath}.repeat", f"{count:,} (expands to {'over ' if layers > cap else ''}"
-            f"{min(layers, cap + 1) if layers > cap else layers:,} layers)", "layers per workload"))
+            "max_layers", f"{ipath}.repeat", f"{count:,} (expands to {expands} layers)", "layers per workload"))
         return False
     return True
 
