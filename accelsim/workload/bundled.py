@@ -391,6 +391,13 @@ def parse_workload_yaml(data, *, origin: str, tokens: int = 128, batch: int = 1)
                                                "previous layer's output, no branches or residual additions)")
         sequential = False
     layers: list[Layer] = []
+    cap = current_limits().max_layers
+    if isinstance(data.get("layers"), list) and _expanded_count(data["layers"], 0, cap, {}) > cap:
+        count = len(data["layers"])
+        problems.problems.append(limit_problem(
+            "max_layers", "layers", f"{count:,} entries" + ("" if count > cap else " (with their repeats, more "
+                                                            f"than {cap:,} layers)"), "layers per workload"))
+        raise AccelsimInputError(summary, problems.problems)
     _parse_items(data.get("layers"), "layers", "", tokens, batch, problems, layers, {})
     problems.raise_if_any(summary, _EXAMPLE)
     workload = Workload(name=name, layers=tuple(layers), source=origin, sequential=sequential)

@@ -36,7 +36,7 @@ import warnings
 from pathlib import Path
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
-from accelsim.limits import current as current_limits, limit_problem
+from accelsim.limits import check_limit, current as current_limits, limit_problem
 from accelsim.numbers import parse_int
 from accelsim.workload.layer import Layer, Workload, conv_layer, linear_layer
 
@@ -125,6 +125,8 @@ def parse_scalesim_topology(text: str, *, origin: str, batch: int = 1) -> Worklo
             summary, [], f"line {header_line}: unrecognised header {', '.join(header)!r}.\n" + _HINT)
     if len(rows) == 1:
         raise AccelsimInputError(summary, [], "the file has a header but no layers.\n" + _HINT)
+    check_limit("max_layers", len(rows) - 1, "layers", "layers per workload (one per row)",
+                f"{summary}: too many rows")
     problems = ProblemCollector()
     layers: list[Layer] = []
     seen: dict[str, int] = {}
