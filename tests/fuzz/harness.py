@@ -93,6 +93,22 @@ def run_case_in_process(case, workdir: Path) -> dict:
             "seconds": round(seconds, 3), "timeout": timeout}
 
 
+def _warm_up(workdir: Path) -> None:
+    """Import the heavy modules and load the Numba kernels once, so a case's time is its own work."""
+    import importlib
+
+    for name in ("torch", "amaranth", "accelsim.workload.checkpoint", "accelsim.rtl.export", "accelsim.rtl.verify",
+                 "accelsim.report", "accelsim.sweep.api", "accelsim.codesign.api"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    from tests.fuzz.cases import Case
+
+    run_case_in_process(Case("warm-up", ("simulate", "--workload", "tiny-cnn", "--arch", "nm24-ws-32x32",
+                                         "--prune", "nm:2:4"), ()), workdir)
+
+
 def _child(ids: list[str], results_path: Path) -> None:
     """Child process body: run ``ids`` in order, appending one JSON line per case."""
     try:
@@ -105,6 +121,7 @@ def _child(ids: list[str], results_path: Path) -> None:
 
     by_id = cases_by_id()
     workdir = Path(tempfile.mkdtemp(prefix="accelsim-fuzz-"))
+    _warm_up(workdir)
     try:
         with open(results_path, "a", encoding="utf-8") as log:
             for case_id in ids:
