@@ -45,8 +45,16 @@ $(SCALESIM_VENV)/.installed:
 	$(SCALESIM_VENV)/bin/python -m pip install --quiet "scalesim==3.0.0" "numpy<2.4"
 	touch $@
 
-bench: $(STAMP) $(SCALESIM_VENV)/.installed
-	ACCELSIM_SCALESIM_PYTHON=$(SCALESIM_VENV)/bin/python $(PY) benchmarks/run_all.py
+# ZigZag (the peer mapper of benchmarks/zigzag_compare.py), likewise in its own venv.
+ZIGZAG_VENV ?= .venv-zigzag
+$(ZIGZAG_VENV)/.installed:
+	$(PYTHON) -m venv $(ZIGZAG_VENV)
+	$(ZIGZAG_VENV)/bin/python -m pip install --quiet "zigzag-dse==3.9.1" six
+	touch $@
+
+bench: $(STAMP) $(SCALESIM_VENV)/.installed $(ZIGZAG_VENV)/.installed
+	ACCELSIM_SCALESIM_PYTHON=$(SCALESIM_VENV)/bin/python ACCELSIM_ZIGZAG_PYTHON=$(ZIGZAG_VENV)/bin/python \
+		$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $(SCALESIM_VENV) .pytest_cache demo-out
+	rm -rf $(VENV) $(SCALESIM_VENV) $(ZIGZAG_VENV) .pytest_cache demo-out

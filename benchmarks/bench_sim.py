@@ -44,7 +44,7 @@ for flow in ('ws', 'os', 'is'):
     simulate(layer, 'unstructured-os-32x32', dataflow=flow)
 t2 = time.perf_counter()
 kernels = [schedule._count_folds, schedule._fill_folds, sparse_timing._scan_unstructured,
-           memory._stalls]
+           sparse_timing._ws_fold_positions, memory._stalls]
 misses = sum(sum(k.stats.cache_misses.values()) for k in kernels)
 print(f'{t2 - t1:.3f} {misses}')
 """

@@ -21,6 +21,7 @@ def main() -> int:
     layers = os.environ.get("ACCELSIM_SCALESIM_LAYERS", "6")
     scripts = [(s, []) for s in sorted(HERE.glob("bench_*.py"))]
     scripts.append((HERE / "scalesim_compare.py", [] if layers == "all" else ["--layers", layers]))
+    scripts.append((HERE / "zigzag_compare.py", []))
     failed = []
     for script, extra in scripts:
         print(f"\n===== {script.name} {' '.join(extra)} =====", flush=True)

@@ -194,15 +194,17 @@ def compare_resnet18(rows: int = 32, cols: int = 32, layers: int | None = None) 
     import dataclasses
 
     from accelsim.sim import simulate
-    from accelsim.spec import load_arch
+    from accelsim.spec import MappingSpec, load_arch
     from accelsim.workload.loaders import load_workload
 
     workload = load_workload("resnet18", weights=False)
     if layers is not None:
         workload = workload.with_layers(workload.layers[:layers])
     base = load_arch("dense-ws-32x32")
+    # SCALE-Sim's own loop order: the anchor is its cycle count, not the mapper's
     arch = dataclasses.replace(base, array=dataclasses.replace(base.array, rows=rows, cols=cols),
-                               dram_bandwidth_bytes_per_cycle=math.inf)
+                               dram_bandwidth_bytes_per_cycle=math.inf,
+                               mapping=MappingSpec("scalesim"))
     simulate(workload, arch, dataflow="ws")          # warm the Numba cache / imports
     topology = [row for layer in workload.layers for row in accelsim_layer_to_scalesim(layer)]
     have = scalesim_available()

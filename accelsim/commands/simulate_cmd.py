@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_simulate", "format_sim_table"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_simulate", "format_sim_table",
+           "format_mapping_table"]
 
 HELP = "simulate a (pruned) workload on an architecture"
 DESCRIPTION = ("Cycle-approximate simulation of a workload on a sparse PE array: "
@@ -22,6 +23,14 @@ def add_arguments(p) -> None:
     p.add_argument("--activation-sparsity", metavar="MODE",
                    help="model zero activations: 'measured' (layer input density) or 'assume:D' "
                         "(density D in [0,1])")
+    p.add_argument("--mapping", metavar="M",
+                   help="auto (the mapper picks tiles and loop order per layer) or scalesim "
+                        "(SCALE-Sim's fixed order); default: the arch's (auto for YAML, scalesim "
+                        "for .cfg)")
+    p.add_argument("--objective", metavar="OBJ",
+                   help="what the auto mapper minimises: latency, energy or edp (default: the arch's)")
+    p.add_argument("--mapping-detail", action="store_true",
+                   help="also print each layer's mapping (tiles, loop order, DRAM bytes per operand)")
     p.add_argument("--json", metavar="PATH",
                    help="also write the result as JSON ('-': to standard output, the table then goes "
                         "to standard error)")
@@ -30,11 +39,13 @@ def add_arguments(p) -> None:
 def format_sim_table(result, dense=None) -> str:
     """Terminal table of a :class:`~accelsim.sim.SimResult`, with speedup against ``dense`` if given."""
     from accelsim.report import format_table, human_count
+    from accelsim.report.records import LIMITER_NAMES
 
     dense_by_name = {l.name: l for l in dense.layers} if dense is not None else {}
     headers = ["layer", "format", "cycles", "stall", "util", "MACs eff.", "energy (uJ)"]
     if dense is not None:
         headers += ["speedup", "energy x"]
+    headers += ["limited by"]
     rows = []
     for layer in result.layers:
         row = [layer.name, layer.format + ("" if layer.exploited else " (dense)"), human_count(layer.cycles),
@@ -44,6 +55,7 @@ def format_sim_table(result, dense=None) -> str:
             d = dense_by_name.get(layer.name)
             row += [f"{d.cycles / layer.cycles:.2f}x" if d and layer.cycles else "-",
                     f"{layer.energy_pj['total'] / d.energy_pj['total']:.2f}" if d and d.energy_pj["total"] else "-"]
+        row.append(LIMITER_NAMES.get(layer.limiter, layer.limiter))
         rows.append(row)
     t = result.total
     row = ["TOTAL", "", human_count(t.cycles), human_count(t.stall_cycles), f"{100 * t.utilization:.1f}%",
@@ -51,7 +63,28 @@ def format_sim_table(result, dense=None) -> str:
     if dense is not None:
         row += [f"{dense.total.cycles / t.cycles:.2f}x" if t.cycles else "-",
                 f"{t.energy_pj / dense.total.energy_pj:.2f}" if dense.total.energy_pj else "-"]
+    row.append("")
     rows.append(row)
+    return format_table(headers, rows)
+
+
+def format_mapping_table(result) -> str:
+    """Terminal table of each layer's mapping and its DRAM traffic against the compulsory bound."""
+    from accelsim.report import format_table
+
+    headers = ["layer", "order", "tile MxNxK", "buf", "resident", "W MB", "I MB", "O MB",
+               "psum MB", "x compulsory"]
+    rows = []
+    for layer in result.layers:
+        mp = layer.mapping
+        mb = {key: value / 8e6 for key, value in mp.dram_bits.items()}
+        rows.append([layer.name, mp.order, f"{mp.tile_m}x{mp.tile_n}x{mp.tile_k}",
+                     "db" if mp.double_buffered else "sb", mp.resident, f"{mb['weights']:.3f}",
+                     f"{mb['inputs']:.3f}", f"{mb['outputs']:.3f}", f"{mb['psum_spill']:.3f}",
+                     f"{layer.compulsory_ratio:.2f}"])
+    total = result.total.bytes["dram"]["total"]
+    bound = sum(layer.compulsory_dram_bytes for layer in result.layers)
+    rows.append(["TOTAL", "", "", "", "", "", "", "", "", f"{total / bound:.2f}" if bound else "-"])
     return format_table(headers, rows)
 
 
@@ -86,14 +119,16 @@ def run_simulate(args) -> int:
     workload = workload_from_args(args)
     act = _activation_sparsity(args.activation_sparsity)
     kwargs = dict(dataflow=args.dataflow, seed=args.seed, energy_table=args.energy_table,
-                  activation_sparsity=act)
+                  activation_sparsity=act, mapping=args.mapping, objective=args.objective)
     result = simulate(workload, arch, prune=args.prune, format=args.format, **kwargs)
     dense = None
     if args.prune or (result.format != "dense"):
         dense = simulate(workload, arch, prune=None, format="dense", **kwargs)
     print(f"workload {workload.name}  arch {arch.name}  dataflow {result.dataflow.upper()}  "
-          f"prune {args.prune or 'none'}  format {result.format}", file=out)
+          f"prune {args.prune or 'none'}  format {result.format}  mapping {result.mapping}", file=out)
     print(format_sim_table(result, dense), file=out)
+    if args.mapping_detail:
+        print(format_mapping_table(result), file=out)
     t = result.total
     print(f"total: {t.cycles:,} cycles ({t.latency_s * 1e3:.3f} ms at {arch.clock_mhz:g} MHz), "
           f"{t.energy_pj / 1e6:.3f} uJ" + (f"; versus dense: {dense.total.cycles / t.cycles:.2f}x faster, "

@@ -16,13 +16,14 @@ Figures of merit of a configuration (docs/report.md):
 
 from __future__ import annotations
 
+from accelsim.sim.limiter import LIMITERS
+
 __all__ = ["layer_records", "config_summaries", "winners", "layer_limiter", "CSV_COLUMNS", "ENERGY_PARTS",
            "LIMITERS", "LIMITER_NAMES"]
 
 ENERGY_PARTS = ("mac", "pe_idle", "index_decode", "weight_sram", "input_sram", "output_sram", "dram")
 
-#: What limits a layer, and how the report writes it.
-LIMITERS = ("compute", "dram_bandwidth", "sram_bandwidth", "load_imbalance")
+#: How the report writes each limiter.
 LIMITER_NAMES = {"compute": "compute", "dram_bandwidth": "DRAM bandwidth", "sram_bandwidth": "SRAM bandwidth",
                  "load_imbalance": "load imbalance"}
 
@@ -31,33 +32,18 @@ CSV_COLUMNS = (
      "stall_cycles", "utilization", "macs_dense", "macs_effectual", "latency_s", "speedup_vs_dense",
      "energy_pj_total"]
     + [f"energy_pj_{p}" for p in ENERGY_PARTS]
-    + ["dram_bytes_values", "dram_bytes_metadata", "dram_bytes_total", "limiter"]
+    + ["dram_bytes_values", "dram_bytes_metadata", "dram_bytes_total", "limiter",
+       "dram_bytes_compulsory", "dram_vs_compulsory", "mapping"]
 )
 
-# Thresholds of the fallback limiter rule (used when the simulator does not name the limiter).
-STALL_FRACTION_DRAM = 0.2
-IMBALANCE_FACTOR = 1.25
+def layer_limiter(layer) -> str:
+    """What limits one layer: the simulator's ``LayerResult.limiter`` (one of :data:`LIMITERS`).
 
-
-def layer_limiter(layer, baseline_layer=None) -> str:
-    """What limits one layer: one of :data:`LIMITERS`.
-
-    The simulator's own ``layer.limiter`` when it has one. Otherwise this
-    rule, first match wins: DRAM stalls are at least 20% of the cycles ->
-    ``dram_bandwidth``; a sparse format's compute cycles exceed 1.25x the
-    perfectly balanced time (the baseline layer's compute cycles x effectual /
-    dense MACs) -> ``load_imbalance``; otherwise ``compute``.
+    The simulator splits the layer's cycles into balanced compute, DRAM stalls,
+    activation-supply cycles and load imbalance and names the limiter
+    (:mod:`accelsim.sim.limiter`); the report does not guess it.
     """
-    named = getattr(layer, "limiter", None)
-    if named is not None:
-        return str(named)
-    if layer.cycles and layer.stall_cycles / layer.cycles >= STALL_FRACTION_DRAM:
-        return "dram_bandwidth"
-    if baseline_layer is not None and layer.exploited and layer.format != "dense" and layer.macs_dense:
-        balanced = baseline_layer.compute_cycles * layer.macs_effectual / layer.macs_dense
-        if balanced > 0 and layer.compute_cycles > IMBALANCE_FACTOR * balanced:
-            return "load_imbalance"
-    return "compute"
+    return str(layer.limiter)
 
 
 def _baseline_runs(comparison) -> dict:
@@ -90,13 +76,19 @@ def layer_records(comparison) -> list[dict]:
             row["dram_bytes_values"] = int(layer.bytes["dram"]["values"])
             row["dram_bytes_metadata"] = int(layer.bytes["dram"]["metadata"])
             row["dram_bytes_total"] = int(layer.bytes["dram"]["total"])
-            row["limiter"] = layer_limiter(layer, base_layer)
+            compulsory = int(getattr(layer, "compulsory_dram_bytes", 0))
+            row["dram_bytes_compulsory"] = compulsory
+            row["dram_vs_compulsory"] = row["dram_bytes_total"] / compulsory if compulsory else None
+            mapping = getattr(layer, "mapping", None)
+            row["mapping"] = mapping.describe() if mapping is not None else ""
+            row["limiter"] = layer_limiter(layer)
             rows.append(row)
     return rows
 
 
 _SUMMED = ("cycles", "compute_cycles", "stall_cycles", "macs_dense", "macs_effectual", "energy_pj_total",
-           "dram_bytes_values", "dram_bytes_metadata", "dram_bytes_total", "latency_s",
+           "dram_bytes_values", "dram_bytes_metadata", "dram_bytes_total", "dram_bytes_compulsory",
+           "latency_s",
            *(f"energy_pj_{p}" for p in ENERGY_PARTS))
 
 
@@ -145,6 +137,8 @@ def config_summaries(comparison, records=None) -> list[dict]:
         for part in ENERGY_PARTS:
             s[f"pj_per_mac_{part}"] = s[f"energy_pj_{part}"] / dense_macs if dense_macs else None
         s["energy_delay_pj_s"] = energy * lat
+        s["dram_vs_compulsory"] = (s["dram_bytes_total"] / s["dram_bytes_compulsory"]
+                                   if s["dram_bytes_compulsory"] else None)
         summaries.append(s)
     baselines = {(s["arch"], s["dataflow"]): s for s in summaries if s["baseline"]}
     for s in summaries:

@@ -235,8 +235,11 @@ def run_comparison(workload, archs, *, dataflows=None, formats=None, prunes=None
         runs.append(ConfigRun(cfg, result))
         key = (cfg.prune, cfg.format)
         if key not in storage:
+            from accelsim.sim.hw_zeros import hardware_weights
+
             bits = by_name[cfg.arch].precision.weight_bits
-            storage[key] = encode_workload(wl, cfg.format, value_bits=bits)
+            # the stored values are the quantised ones, so storage counts the zeros the simulator counts
+            storage[key] = encode_workload(hardware_weights(wl, bits), cfg.format, value_bits=bits)
         progress.step(cfg.label)
     return Comparison(workload=workload.name, runs=tuple(runs), skipped=tuple(skipped), storage=storage,
                       archs=by_name, seed=int(seed), mapping=mapping)

@@ -93,7 +93,8 @@ def layer_table(rows) -> Table:
     headers = (["layer", "cycles", "stall cycles", "utilization (%)", "speedup vs dense (x)",
                 f"energy ({e_unit})"]
                + [f"{ENERGY_PART_NAMES[p]} ({e_unit})" for p in ENERGY_PARTS]
-               + [f"DRAM values ({b_unit})", f"DRAM metadata ({b_unit})", "limiter"])
+               + [f"DRAM values ({b_unit})", f"DRAM metadata ({b_unit})", "DRAM / compulsory (x)",
+                  "mapping", "limiter"])
     body = []
     for r in rows:
         body.append([r["layer"], format_number(int(r["cycles"])), format_number(int(r["stall_cycles"])),
@@ -102,8 +103,10 @@ def layer_table(rows) -> Table:
                     + [format_scaled(r[f"energy_pj_{p}"], e_size) for p in ENERGY_PARTS]
                     + [format_scaled(r["dram_bytes_values"], b_size),
                        format_scaled(r["dram_bytes_metadata"], b_size),
+                       format_number(r.get("dram_vs_compulsory")), r.get("mapping", ""),
                        LIMITER_NAMES.get(r["limiter"], r["limiter"])])
-    return Table.of(headers, body, numeric=range(1, len(headers) - 1))
+    numeric = range(1, len(headers) - 2)
+    return Table.of(headers, body, numeric=numeric)
 
 
 def _param_cell(value) -> str:

@@ -43,13 +43,13 @@ channels streamed in the IS row fold; inputs: pixels or reduction rows).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numba
 import numpy as np
 
-__all__ = ["LayerOperands", "MemoryTraffic", "memory_traffic", "stall_cycles"]
+__all__ = ["LayerOperands", "MemoryTraffic", "memory_traffic", "stall_cycles", "ws_input_sram_read_bits"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +77,11 @@ class LayerOperands:
     activation_bits, accumulator_bits : int
     is_input_scale : float
         Fraction of IS activations loaded (activation density under skipping).
+    ws_fold_activations : numpy.ndarray or None
+        WS: ``(groups * n_cf, row folds)`` activations per streamed row of each
+        fold (:attr:`~accelsim.sim.sparse_timing.WeightProfile.fold_activations`);
+        the input SRAM then serves ``M`` times their sum (a position two row
+        folds need is read twice). ``None``: ``M x union`` per column group.
     """
 
     m: int
@@ -93,6 +98,7 @@ class LayerOperands:
     activation_bits: int
     accumulator_bits: int
     is_input_scale: float = 1.0
+    ws_fold_activations: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +117,17 @@ class MemoryTraffic:
         How many times each operand is read from DRAM: ``weights``, ``inputs``
         (1 = once) and ``psum_spills`` (rounds of partial sums written out and
         read back).
+    operand_bits : mapping
+        DRAM bits per operand: ``weights``, ``inputs`` (reads), ``outputs``
+        (final writes) and ``psum_spill`` (partial sums written out; they are
+        read back too).
     """
 
     bits: MappingProxyType
     metadata_bits: MappingProxyType
     stall_cycles: int
     dram_reads: MappingProxyType
+    operand_bits: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
 
 @numba.njit(cache=True)
@@ -246,7 +257,7 @@ def memory_traffic(schedule, ops: LayerOperands, arch) -> MemoryTraffic:
         o_wb = np.where(last, m * cg_cols[fcg] * abits, 0.0)
         sram["weight_sram_read"] = w_fetch.sum()
         active = cg_folds > 0
-        sram["input_sram_read"] = float((m * ops.union[active] * abits).sum())
+        sram["input_sram_read"] = ws_input_sram_read_bits(ops, active)
         psum = m * cg_cols[fcg] * accbits
         sram["output_sram_write"] = psum.sum() + p_fetch.sum()
         sram["output_sram_read"] = np.where(~first, psum, 0.0).sum() + (o_wb * accbits / abits).sum() + p_wb.sum()
@@ -309,8 +320,23 @@ def memory_traffic(schedule, ops: LayerOperands, arch) -> MemoryTraffic:
     meta["weight_sram_read"] = int(round(float(sram["weight_sram_read"]) * meta_fraction))
     stalls = stall_cycles(schedule.fold_cycles, w_fetch + i_fetch + p_fetch, o_wb + p_wb,
                           arch.dram_bandwidth_bytes_per_cycle)
+    operands = {"weights": int(round(dram_weight)), "inputs": int(round(float(i_fetch.sum()))),
+                "outputs": int(round(float(o_wb.sum()))), "psum_spill": int(round(float(p_wb.sum())))}
     return MemoryTraffic(MappingProxyType(bits), MappingProxyType(meta), stalls,
-                         MappingProxyType(reads))
+                         MappingProxyType(reads), MappingProxyType(operands))
+
+
+def ws_input_sram_read_bits(ops: LayerOperands, active: np.ndarray) -> float:
+    """WS input-SRAM reads: ``M`` x the activations each active column group's folds take, in bits.
+
+    With :attr:`LayerOperands.ws_fold_activations` the sum over the group's
+    row folds (a position two folds need is read twice), else its union.
+    """
+    if ops.ws_fold_activations is not None:
+        per_cg = np.asarray(ops.ws_fold_activations, dtype=np.float64).sum(axis=1)
+    else:
+        per_cg = np.asarray(ops.union, dtype=np.float64)
+    return float((float(ops.m) * per_cg[active] * float(ops.activation_bits)).sum())
 
 
 def _spill_cgs(schedule, bits_per_column: float, half_output_bits: float) -> np.ndarray:

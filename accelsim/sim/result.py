@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
 __all__ = ["LayerResult", "SimTotal", "SimResult", "LEVELS"]
@@ -68,6 +68,17 @@ class LayerResult:
     activation_density : float
         Activation density used (1.0 when activation sparsity is not modelled).
     notes : tuple of str
+    mapping : accelsim.sim.mapping.Mapping or None
+        The mapping the layer ran with (tiles, loop order, DRAM bits per operand).
+    compulsory_dram_bytes : int
+        Every weight (encoded) and input read once and every output written
+        once: the least DRAM traffic any mapping can have.
+    limiter : {"compute", "dram_bandwidth", "sram_bandwidth", "load_imbalance"}
+        What limits the layer (:mod:`accelsim.sim.limiter`).
+    cycle_breakdown : mapping
+        ``cycles`` split into the four :data:`~accelsim.sim.limiter.LIMITERS`
+        parts: balanced compute, DRAM stalls, activation-supply (input SRAM
+        read) cycles and load-imbalance cycles; they sum to ``cycles``.
     """
 
     name: str
@@ -88,10 +99,21 @@ class LayerResult:
     dram_reads: MappingProxyType
     activation_density: float = 1.0
     notes: tuple = ()
+    mapping: object = None
+    compulsory_dram_bytes: int = 0
+
+    @property
+    def compulsory_ratio(self) -> float:
+        """DRAM bytes over :attr:`compulsory_dram_bytes` (1.0 = every operand moved once)."""
+        if not self.compulsory_dram_bytes:
+            return 1.0
+        return self.bytes["dram"]["total"] / self.compulsory_dram_bytes
+    limiter: str = "compute"
+    cycle_breakdown: MappingProxyType = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bytes", _frozen({k: _frozen(v) for k, v in self.bytes.items()}))
-        for name in ("events", "energy_pj", "dram_reads"):
+        for name in ("events", "energy_pj", "dram_reads", "cycle_breakdown"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "notes", tuple(self.notes))
 
@@ -107,7 +129,11 @@ class LayerResult:
             "bytes": {k: dict(v) for k, v in self.bytes.items()}, "events": dict(self.events),
             "energy_pj": dict(self.energy_pj), "latency_s": self.latency_s, "folds": self.folds,
             "dram_reads": dict(self.dram_reads), "activation_density": self.activation_density,
-            "notes": list(self.notes),
+            "mapping": self.mapping.to_dict() if self.mapping is not None else None,
+            "compulsory_dram_bytes": self.compulsory_dram_bytes,
+            "compulsory_ratio": self.compulsory_ratio,
+            "notes": list(self.notes), "limiter": self.limiter,
+            "cycle_breakdown": dict(self.cycle_breakdown),
         }
 
 
@@ -185,6 +211,8 @@ class SimResult:
     workload : str
         Workload (or layer) name.
     notes : tuple of str
+    mapping : str
+        The mapping mode (``"auto (edp)"``, ``"scalesim"``).
     """
 
     layers: tuple
@@ -196,6 +224,7 @@ class SimResult:
     activation_sparsity: str | None = None
     workload: str = ""
     notes: tuple = ()
+    mapping: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -216,5 +245,6 @@ class SimResult:
             "activation_sparsity": self.activation_sparsity,
             "clock_mhz": self.arch.clock_mhz,
             "layers": [layer.to_dict() for layer in self.layers],
-            "total": self.total.to_dict(), "notes": list(self.notes),
+            "total": self.total.to_dict(), "notes": list(self.notes), "mapping": self.mapping,
+            "compulsory_dram_bytes": sum(layer.compulsory_dram_bytes for layer in self.layers),
         }

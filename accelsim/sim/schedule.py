@@ -30,16 +30,38 @@ most loaded PE):
 * IS: row fold ``rf`` streams ``T = `` the channels with a stored weight in it.
 
 A fold with nothing to stream (all its channels' weights zero) is skipped.
+
+Activation supply. A zero-skipping PE still has to receive every activation
+it multiplies, and the input SRAM delivers at most ``A`` activations per cycle
+(``ArchSpec.input_read_activations_per_cycle``). A fold cannot stream faster
+than its activations can be read, so its streaming phase lasts at least
+``ceil(demand / A)`` cycles (fill, skew and drain unchanged):
+
+* WS fold ``(cf, rf)``: ``T = max(M, ceil(M * a / A))``, ``a`` the distinct
+  reduction positions of the weights the fold holds
+  (:attr:`~accelsim.sim.sparse_timing.WeightProfile.fold_activations`).
+* OS fold ``(cf, rf)``: ``T = max(max beats, ceil(p * u * d / A))``, ``p`` the
+  pixels of the row fold, ``u`` the positions with a stored weight in any
+  channel of the column group (``WeightProfile.union``), ``d`` the activation
+  density when the PE skips zero activations (else 1).
+* IS fold: at least ``ceil(r * c * ratio / A)`` cycles for the ``r x c``
+  stationary activations it loads (``ratio`` = M/N for N:M, else 1).
+
+With the default ``A`` (what a dense or N:M array consumes at full rate)
+dense and N:M folds are never longer (``a <= A`` per streamed row), so the
+SCALE-Sim anchor is untouched; ``A = inf`` switches the cap off.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-__all__ = ["Schedule", "schedule_ws", "schedule_os", "schedule_is", "build_schedule"]
+__all__ = ["Schedule", "schedule_ws", "schedule_os", "schedule_is", "build_schedule", "balanced_beats",
+           "supply_cycles"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +147,34 @@ def _ceil_div(a, b):
     return -(-a // b)
 
 
+def supply_cycles(demand, activations_per_cycle: float) -> np.ndarray:
+    """``ceil(demand / A)`` as int64 (0 where ``A`` is infinite).
+
+    A relative tolerance of ``1e-12`` keeps an exact quotient (``64 * 2 / 2``)
+    from rounding up through floating-point error.
+    """
+    demand = np.asarray(demand, dtype=np.float64)
+    if math.isinf(activations_per_cycle):
+        return np.zeros(demand.shape, dtype=np.int64)
+    return np.ceil(demand / float(activations_per_cycle) * (1.0 - 1e-12)).astype(np.int64)
+
+
+def balanced_beats(beats: np.ndarray, cols: int) -> np.ndarray:
+    """``(groups, N)`` beats with every column group's load spread evenly: ``ceil(mean)`` per channel.
+
+    The schedule of these beats is the perfectly balanced time the load
+    imbalance is measured against.
+    """
+    g, n = beats.shape
+    n_cf = _ceil_div(n, cols)
+    padded = np.zeros((g, n_cf * cols), dtype=np.int64)
+    padded[:, :n] = beats
+    sums = padded.reshape(g, n_cf, cols).sum(axis=2)
+    counts = np.minimum(cols, n - np.arange(n_cf) * cols)
+    mean = -(-sums // counts[None, :])
+    return np.repeat(mean, cols, axis=1)[:, :n].astype(np.int64)
+
+
 def _column_sizes(total: int, cols: int, groups: int) -> np.ndarray:
     """Columns used by each column fold, repeated for every group."""
     n_cf = _ceil_div(total, cols)
@@ -161,7 +211,8 @@ def _finish(dataflow, rows, cols, groups, cg_row, table, cg_group, cg_cols, rf_s
                     counts, np.asarray(rf_size, dtype=np.int64), group_cycles, compute)
 
 
-def schedule_ws(beats: np.ndarray, m: int, rows: int, cols: int) -> Schedule:
+def schedule_ws(beats: np.ndarray, m: int, rows: int, cols: int, fold_activations=None,
+                activations_per_cycle: float = math.inf) -> Schedule:
     """Weight stationary: ``Sr = beats`` (reduction), ``Sc = N``, ``T = M``.
 
     Parameters
@@ -171,12 +222,23 @@ def schedule_ws(beats: np.ndarray, m: int, rows: int, cols: int) -> Schedule:
     m : int
         Streamed rows (output pixels / tokens).
     rows, cols : int
+    fold_activations : numpy.ndarray, optional
+        ``(groups * ceil(N / cols), row folds)`` activations per streamed row
+        of each fold (needed when ``activations_per_cycle`` is finite).
+    activations_per_cycle : float
+        Input SRAM read bandwidth ``A``; ``inf`` (default) for no cap.
     """
     groups, n = beats.shape
     max_beats = _max_per_column_group(beats, cols)
     row_folds = _ceil_div(max_beats, rows)
     width = int(row_folds.max()) if row_folds.size else 0
-    fold = 2 * rows + cols + int(m) - 2
+    stream = np.full((max_beats.size, width), int(m), dtype=np.int64)
+    if fold_activations is not None and not math.isinf(activations_per_cycle) and width:
+        acts = np.zeros((max_beats.size, width), dtype=np.float64)
+        w = min(width, fold_activations.shape[1])
+        acts[:, :w] = fold_activations[:, :w]
+        stream = np.maximum(stream, supply_cycles(int(m) * acts, activations_per_cycle))
+    fold = 2 * rows + cols - 2 + stream
     table = np.where(np.arange(width)[None, :] < row_folds[:, None], fold, 0)
     n_cg = max_beats.size
     cg_group = np.repeat(np.arange(groups, dtype=np.int64), n_cg // groups)
@@ -184,23 +246,33 @@ def schedule_ws(beats: np.ndarray, m: int, rows: int, cols: int) -> Schedule:
                    _column_sizes(n, cols, groups), np.zeros(0))
 
 
-def schedule_os(beats: np.ndarray, m: int, rows: int, cols: int) -> Schedule:
-    """Output stationary: ``Sr = M``, ``Sc = N``, ``T = max beats of the column group``."""
+def schedule_os(beats: np.ndarray, m: int, rows: int, cols: int, union=None,
+                activations_per_cycle: float = math.inf, activation_scale: float = 1.0) -> Schedule:
+    """Output stationary: ``Sr = M``, ``Sc = N``, ``T = max beats of the column group``.
+
+    ``union`` (``(groups * ceil(N / cols),)`` positions each column group
+    reads), ``activations_per_cycle`` and ``activation_scale`` (density of
+    skipped activations) set the supply floor of ``T``.
+    """
     groups, n = beats.shape
     max_beats = _max_per_column_group(beats, cols)
     n_rf = _ceil_div(int(m), rows)
-    fold = np.where(max_beats > 0, max_beats + rows + cols - 2, 0)
-    table = np.broadcast_to(fold[:, None], (fold.size, n_rf))
-    n_cg = max_beats.size
-    cg_group = np.repeat(np.arange(groups, dtype=np.int64), n_cg // groups)
     rf_size = np.full(n_rf, rows, dtype=np.int64)
     rf_size[-1] = int(m) - (n_rf - 1) * rows
+    stream = np.broadcast_to(max_beats[:, None], (max_beats.size, n_rf))
+    if union is not None and not math.isinf(activations_per_cycle):
+        demand = rf_size[None, :] * np.asarray(union, dtype=np.float64)[:, None] * float(activation_scale)
+        stream = np.maximum(stream, supply_cycles(demand, activations_per_cycle))
+    table = np.where(max_beats[:, None] > 0, stream + rows + cols - 2, 0)
+    n_cg = max_beats.size
+    cg_group = np.repeat(np.arange(groups, dtype=np.int64), n_cg // groups)
     return _finish("os", rows, cols, groups, np.arange(n_cg), table, cg_group,
                    _column_sizes(n, cols, groups), rf_size)
 
 
 def schedule_is(vectors: np.ndarray, is_rows: int, m: int, rows_per_fold: int, rows: int,
-                cols: int) -> Schedule:
+                cols: int, activations_per_row: float = 1.0,
+                activations_per_cycle: float = math.inf) -> Schedule:
     """Input stationary: ``Sr = K``, ``Sc = M``, ``T = channels streamed in the row fold``.
 
     Parameters
@@ -213,6 +285,10 @@ def schedule_is(vectors: np.ndarray, is_rows: int, m: int, rows_per_fold: int, r
         Output pixels / tokens (the array columns).
     rows_per_fold : int
         Reduction elements per row fold (``rows * lanes``).
+    activations_per_row : float
+        Activations loaded per mapped reduction row (``M/N`` for N:M, else 1).
+    activations_per_cycle : float
+        Input SRAM read bandwidth ``A``; ``inf`` (default) for no cap.
     """
     groups, n_rf = vectors.shape
     table = np.where(vectors > 0, 2 * rows + cols + vectors - 2, 0)
@@ -221,14 +297,36 @@ def schedule_is(vectors: np.ndarray, is_rows: int, m: int, rows_per_fold: int, r
     rf_size = np.full(n_rf, rows_per_fold, dtype=np.int64)
     if n_rf:
         rf_size[-1] = int(is_rows) - (n_rf - 1) * rows_per_fold
-    return _finish("is", rows, cols, groups, cg_row, table, cg_row.copy(),
-                   _column_sizes(int(m), cols, groups), rf_size)
+    col_sizes = _column_sizes(int(m), cols, groups)
+    if math.isinf(activations_per_cycle):
+        return _finish("is", rows, cols, groups, cg_row, table, cg_row.copy(), col_sizes, rf_size)
+    # one table row per (group, pixel fold): the last pixel fold loads fewer activations
+    demand = col_sizes[:, None] * rf_size[None, :] * float(activations_per_row)
+    table = np.where(table[cg_row] > 0, np.maximum(table[cg_row],
+                                                   supply_cycles(demand, activations_per_cycle)), 0)
+    return _finish("is", rows, cols, groups, np.arange(cg_row.size), table, cg_row.copy(), col_sizes,
+                   rf_size)
 
 
-def build_schedule(dataflow: str, profile, m: int, rows: int, cols: int, lanes: int = 1) -> Schedule:
-    """Schedule a layer from its :class:`~accelsim.sim.sparse_timing.WeightProfile`."""
+def build_schedule(dataflow: str, profile, m: int, rows: int, cols: int, lanes: int = 1,
+                   activations_per_cycle: float = math.inf, activation_scale: float = 1.0,
+                   beats=None) -> Schedule:
+    """Schedule a layer from its :class:`~accelsim.sim.sparse_timing.WeightProfile`.
+
+    Parameters
+    ----------
+    activations_per_cycle : float
+        Input SRAM read bandwidth in activations per cycle (``inf``: no cap).
+    activation_scale : float
+        Fraction of activations read when the PE skips zero activations (OS).
+    beats : numpy.ndarray, optional
+        Beats to use instead of ``profile.beats`` (e.g. :func:`balanced_beats`).
+    """
+    beats = profile.beats if beats is None else beats
     if dataflow == "ws":
-        return schedule_ws(profile.beats, m, rows, cols)
+        return schedule_ws(beats, m, rows, cols, profile.fold_activations, activations_per_cycle)
     if dataflow == "os":
-        return schedule_os(profile.beats, m, rows, cols)
-    return schedule_is(profile.is_vectors, profile.is_rows, m, rows * lanes, rows, cols)
+        return schedule_os(beats, m, rows, cols, profile.union.reshape(-1), activations_per_cycle,
+                           activation_scale)
+    return schedule_is(profile.is_vectors, profile.is_rows, m, rows * lanes, rows, cols,
+                       profile.activations_per_row, activations_per_cycle)

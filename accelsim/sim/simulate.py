@@ -9,15 +9,18 @@ from dataclasses import replace
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
+from accelsim.sim.hw_zeros import hardware_nonzero_view
+from accelsim.sim.limiter import cycle_breakdown, limiter
+from accelsim.sim.mapping import chosen_traffic, map_layer, mapping_problem, scalesim_mapping
 from accelsim.sim.memory import LayerOperands, memory_traffic
 from accelsim.sim.result import LEVELS, LayerResult, SimResult, SimTotal
-from accelsim.sim.schedule import build_schedule
-from accelsim.sim.sparse_timing import (TimingRule, raw_bits_view, timing_rule, weight_profile,
-                                        weight_storage_bits)
-from accelsim.spec import DATAFLOWS, ArchSpec, load_arch
+from accelsim.sim.schedule import balanced_beats, build_schedule
+from accelsim.sim.sparse_timing import TimingRule, timing_rule, weight_profile, weight_storage_bits
+from accelsim.spec import (DATAFLOWS, MAPPING_MODES, MAPPING_OBJECTIVES, ArchSpec, MappingSpec,
+                           load_arch)
 from accelsim.workload.layer import Layer, Workload
 
-__all__ = ["simulate", "ACTIVATION_SPARSITY_HELP"]
+__all__ = ["simulate", "ACTIVATION_SPARSITY_HELP", "MAPPING_HELP"]
 
 ACTIVATION_SPARSITY_HELP = ("None or 'measured' (use each layer's input_density, else dense "
                             "activations), 'none' (dense activations) or 'assume:D' with a density "
@@ -85,6 +88,36 @@ def _check_activation(value, problems: ProblemCollector):
             return "layer", density
     problems.add("activation_sparsity", value, ACTIVATION_SPARSITY_HELP)
     return "none", 1.0
+
+
+MAPPING_HELP = ("None (the arch's mapping), 'auto', 'scalesim', 'auto:OBJECTIVE' with OBJECTIVE "
+                "one of latency, energy, edp, or an accelsim.spec.MappingSpec")
+
+
+def _check_mapping(mapping, objective, arch, problems: ProblemCollector):
+    """The :class:`MappingSpec` to run with (the arch's, overridden by ``mapping`` / ``objective``)."""
+    spec = arch.mapping if arch is not None else MappingSpec()
+    if isinstance(mapping, MappingSpec):
+        spec = mapping
+    elif mapping is not None:
+        text = mapping.strip().lower() if isinstance(mapping, str) else None
+        mode, _, obj = text.partition(":") if text else (None, "", "")
+        if mode not in MAPPING_MODES or (obj and (mode != "auto" or obj not in MAPPING_OBJECTIVES)):
+            problems.add("mapping", mapping, MAPPING_HELP)
+            mode, obj = "auto", ""
+        spec = MappingSpec(mode, obj or (spec.objective if spec.mode == "auto" else "edp"))
+    if objective is not None:
+        value = objective.strip().lower() if isinstance(objective, str) else objective
+        if value not in MAPPING_OBJECTIVES:
+            problems.add("objective", objective, "one of " + ", ".join(MAPPING_OBJECTIVES)
+                         + " (or None for the arch's)")
+            return spec
+        if spec.mode != "auto":
+            problems.add("objective", objective, "None when the mapping is scalesim (its loop "
+                         "order is fixed; use mapping='auto' to search for an objective)")
+            return spec
+        spec = MappingSpec("auto", value)
+    return spec
 
 
 def _layer_density(layer: Layer, mode: str, default: float) -> float:
@@ -198,7 +231,8 @@ def _index_decodes(rule: TimingRule, profile, m: int) -> int:
 
 
 def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: float,
-                    fmt_is_default: bool, energy_table) -> LayerResult:
+                    fmt_is_default: bool, energy_table, mapping: MappingSpec,
+                    prices: dict) -> LayerResult:
     from accelsim.energy import energy_breakdown_pj
     from accelsim.formats.spec import parse_format
 
@@ -216,7 +250,8 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
             notes.append("layer has no weights: ran dense")
         rule, exploited = TimingRule("dense", rule.lanes), fmt.name == "dense"
     else:
-        view = raw_bits_view(layer.weight_matrix(), layer.name)
+        # zeros as the hardware sees them: float weights quantised to weight_bits
+        view = hardware_nonzero_view(layer.weight_matrix(), prec.weight_bits, layer.name)
     try:
         profile = weight_profile(layer, rule, rows, cols, dataflow, view)
     except AccelsimInputError:
@@ -234,7 +269,14 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
             notes.append("activation skipping saves no cycles in WS (energy only)")
     else:
         is_scale = 1.0
-    schedule = build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes)
+    supply = arch.input_read_activations_per_cycle
+    act_scale = density if (skip and dataflow == "os") else 1.0
+    schedule = build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes, supply, act_scale)
+    unsupplied = (schedule if math.isinf(supply)
+                  else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes))
+    balanced = (unsupplied if dataflow == "is" or rule.rule in ("dense", "nm")
+                else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes,
+                                    beats=balanced_beats(profile.beats, cols)))
 
     g, n, k, m = int(layer.groups), int(layer.n), int(layer.k), int(layer.m)
     run_fmt = fmt if exploited else parse_format("dense")
@@ -244,12 +286,9 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
     ops = LayerOperands(m, n, k, g, w_values, w_meta, profile.stored, profile.is_vectors,
                         profile.is_rows, profile.union.reshape(-1),
                         _input_bits(layer, prec.activation_bits), prec.activation_bits,
-                        prec.accumulator_bits, is_scale)
-    traffic = memory_traffic(schedule, ops, arch)
+                        prec.accumulator_bits, is_scale,
+                        profile.fold_activations if rule.rule in ("unstructured", "block") else None)
 
-    compute = schedule.compute_cycles
-    stalls = traffic.stall_cycles
-    cycles = compute + stalls
     executed = int(profile.stored.sum()) * m
     if mode == "none" or density >= 1.0:
         macs, gated = executed, 0
@@ -257,12 +296,34 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
         macs = int(round(executed * density))
         gated = executed - macs if mode == "gate" else 0
     macs_effectual = int(round(profile.nnz * m * density))
-    pes = rows * cols
-    multipliers = pes * rule.lanes
-    busy = min(int(math.ceil((macs + gated) / rule.lanes)), pes * cycles)
     decodes = _index_decodes(rule, profile, m)
     if skip:
         decodes = int(round(decodes * density))
+    busy_needed = int(math.ceil((macs + gated) / rule.lanes))
+    extents = {"m": m, "n": n, "k": k}
+    if mapping.mode == "scalesim":
+        traffic = memory_traffic(schedule, ops, arch)
+        compute = schedule.compute_cycles
+        folds = schedule.num_folds
+        chosen = scalesim_mapping(dataflow, rows, cols, extents, dict(traffic.operand_bits))
+    else:
+        fixed = (macs * prices["macs"] + gated * prices["macs_gated"]
+                 + decodes * prices["index_decodes"])
+        problem = mapping_problem(schedule, ops, arch, prices, fixed, busy_needed)
+        chosen, index, costs, _ = map_layer(problem, mapping.objective, extents)
+        traffic = chosen_traffic(problem, costs, index)
+        compute = int(costs.compute_cycles[index])
+        folds = int(costs.folds[index])
+    compulsory_bits = (w_values + w_meta + _input_bits(layer, prec.activation_bits) * is_scale
+                       + g * m * n * prec.activation_bits)
+    stalls = traffic.stall_cycles
+    cycles = compute + stalls
+    breakdown = cycle_breakdown(compute, stalls,
+                                schedule.compute_cycles - unsupplied.compute_cycles,
+                                unsupplied.compute_cycles - balanced.compute_cycles)
+    pes = rows * cols
+    multipliers = pes * rule.lanes
+    busy = min(busy_needed, pes * cycles)
     events = {
         "macs": macs, "macs_gated": gated, "macs_dense": int(layer.macs),
         "pe_busy_cycles": busy, "pe_idle_cycles": pes * cycles - busy, "index_decodes": decodes,
@@ -291,8 +352,9 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
         utilization=macs_effectual / (multipliers * cycles) if cycles else 0.0,
         macs_dense=int(layer.macs), macs_effectual=macs_effectual, bytes=level_bytes,
         events=events, energy_pj=energy, latency_s=cycles / (arch.clock_mhz * 1e6),
-        folds=schedule.num_folds, dram_reads=traffic.dram_reads, activation_density=density,
-        notes=tuple(notes))
+        folds=folds, dram_reads=traffic.dram_reads, activation_density=density,
+        notes=tuple(notes), mapping=chosen, compulsory_dram_bytes=-(-int(round(compulsory_bits)) // 8),
+        limiter=limiter(breakdown), cycle_breakdown=breakdown)
 
 
 # ----------------------------------------------------------------------------- total
@@ -322,7 +384,8 @@ def _total(layers, arch: ArchSpec) -> SimTotal:
 
 
 def simulate(workload_or_layer, arch, *, dataflow=None, prune=None, format=None, seed=0,
-             energy_table=None, activation_sparsity=None) -> SimResult:
+             energy_table=None, activation_sparsity=None, mapping=None,
+             objective=None) -> SimResult:
     """Simulate a workload (or one layer) on an architecture.
 
     Parameters
@@ -351,6 +414,13 @@ def simulate(workload_or_layer, arch, *, dataflow=None, prune=None, format=None,
         ``"none"``: dense activations; ``"assume:D"``: density ``D`` for
         layers without ``input_density``. Zero activations save energy on a
         ``gate`` PE and cycles on a ``skip`` PE (OS and IS only).
+    mapping : str or MappingSpec, optional
+        ``"auto"`` (the mapper chooses tiles, loop order and double buffering
+        per layer), ``"scalesim"`` (SCALE-Sim's fixed order) or
+        ``"auto:latency"`` / ``"auto:energy"`` / ``"auto:edp"``; defaults to
+        ``arch.mapping``.
+    objective : {"latency", "energy", "edp"}, optional
+        The mapper's objective (with ``auto``); defaults to the arch's.
 
     Returns
     -------
@@ -368,6 +438,7 @@ def simulate(workload_or_layer, arch, *, dataflow=None, prune=None, format=None,
     df = _check_dataflow(dataflow, arch, problems)
     fmt = _check_format(format, arch, problems)
     act_mode, act_default = _check_activation(activation_sparsity, problems)
+    mapping_spec = _check_mapping(mapping, objective, arch, problems)
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         problems.add("seed", seed, "an integer >= 0")
     if prune is not None and not isinstance(prune, str):
@@ -382,11 +453,14 @@ def simulate(workload_or_layer, arch, *, dataflow=None, prune=None, format=None,
         if filled:
             notes.append(f"synthetic weights (seed {int(seed)}) for: " + ", ".join(filled))
         workload = prune_workload(workload, prune)
+    from accelsim.energy import per_event_energies_pj
+
+    prices = per_event_energies_pj(arch, energy_table)
     layers = tuple(
         _simulate_layer(layer, arch, df, fmt, _layer_density(layer, act_mode, act_default),
-                        format is None, energy_table)
+                        format is None, energy_table, mapping_spec, prices)
         for layer in workload.layers)
     _check_exact(layers, arch)
     return SimResult(layers=layers, total=_total(layers, arch), arch=arch, dataflow=df,
                      format=fmt.name, prune=prune, activation_sparsity=activation_sparsity,
-                     workload=workload.name, notes=tuple(notes))
+                     workload=workload.name, notes=tuple(notes), mapping=mapping_spec.describe())

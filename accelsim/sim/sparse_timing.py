@@ -92,6 +92,14 @@ class WeightProfile:
         Nonzero weights of the layer.
     stored_blocks : int
         Nonzero blocks (block rule only; 0 otherwise).
+    fold_activations : numpy.ndarray or None
+        WS only: ``(groups * ceil(N / cols), row folds)`` float64, the
+        activations each fold's PEs multiply per streamed row: distinct
+        reduction positions of the weights the fold holds (beats
+        ``rf*R ..`` of every channel of the column group). ``R * lanes`` per
+        full fold for dense, ``rows * M / N`` for N:M (the PE muxes M).
+    activations_per_row : float
+        Activations one mapped reduction row needs: ``M / N`` for N:M, else 1.
     """
 
     beats: np.ndarray
@@ -101,6 +109,8 @@ class WeightProfile:
     stored: np.ndarray
     nnz: int
     stored_blocks: int = 0
+    fold_activations: np.ndarray | None = None
+    activations_per_row: float = 1.0
 
 
 def timing_rule(arch, fmt: FormatSpec) -> tuple[TimingRule, bool]:
@@ -246,6 +256,70 @@ def _scan_nm(u, m, row_nnz, row_max_group):
         row_max_group[j] = best
 
 
+@numba.njit(cache=True)
+def _ws_fold_positions(u, n_per_group, cols, n_cf, chunk, stamp, out):
+    """out[cg, f] = distinct reduction positions of the stored weights ranked ``f*chunk ..`` per channel.
+
+    Channel ``j``'s ``r``-th nonzero weight sits in row fold ``r // chunk``.
+    ``stamp`` (``(folds, K)`` int64, zero) marks positions already counted
+    for the current column group (rows of a column group are contiguous).
+    Branch-free inner loops: the row's nonzero positions are compacted first,
+    then every fold's positions are stamped unconditionally.
+    """
+    n_rows, k = u.shape
+    positions = np.empty(k, dtype=np.int64)
+    for j in range(n_rows):
+        g = j // n_per_group
+        cg = g * n_cf + (j % n_per_group) // cols
+        mark = cg + 1
+        count = 0
+        for c in range(k):
+            positions[count] = c
+            count += u[j, c] != 0
+        f = 0
+        start = 0
+        while start < count:
+            stop = min(start + chunk, count)
+            added = 0
+            for r in range(start, stop):
+                c = positions[r]
+                added += stamp[f, c] != mark
+                stamp[f, c] = mark
+            out[cg, f] += added
+            f += 1
+            start = stop
+
+
+@numba.njit(cache=True)
+def _ws_fold_positions_blocks(blocks, n_rows, n_per_group, cols, n_cf, block_rows, block_cols, k,
+                              lanes, rows, stamp, out):
+    """Like :func:`_ws_fold_positions` for BSR: a stored block's element ``e`` is beat ``b*ceil(C/lanes) + e//lanes``."""
+    per_block = (block_cols + lanes - 1) // lanes
+    for j in range(n_rows):
+        g = j // n_per_group
+        cg = g * n_cf + (j % n_per_group) // cols
+        bi = j // block_rows
+        b = 0
+        for bj in range(blocks.shape[1]):
+            if blocks[bi, bj]:
+                start = bj * block_cols
+                width = min(block_cols, k - start)
+                for e in range(width):
+                    f = (b * per_block + e // lanes) // rows
+                    c = start + e
+                    if stamp[f, c] != cg + 1:
+                        stamp[f, c] = cg + 1
+                        out[cg, f] += 1
+                b += 1
+
+
+def _dense_fold_activations(n_cg: int, k_rows: int, rows: int, per_row: float, chunk: int) -> np.ndarray:
+    """``(n_cg, ceil(k_rows / chunk))``: ``min(chunk, rows left) * per_row`` for every column group."""
+    n_rf = _ceil_div(k_rows, chunk)
+    sizes = np.minimum(chunk, k_rows - np.arange(n_rf) * chunk).astype(np.float64) * per_row
+    return np.broadcast_to(sizes[None, :], (n_cg, n_rf))
+
+
 # ----------------------------------------------------------------------------- profile
 def _ceil_div(a, b):
     return -(-a // b)
@@ -272,13 +346,15 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
     rf_elems = rows * lanes
     want_union = dataflow in ("ws", "os")
     want_is = dataflow == "is"
+    want_ws = dataflow == "ws"
     if rule.rule == "dense" or value_view is None:
         nnz = g * n * k if value_view is None else int(np.count_nonzero(value_view))
         beats = np.full((g, n), pe_beats("dense", lanes=lanes, k=k), dtype=np.int64)
         n_rf = _ceil_div(k, rf_elems)
+        acts = _dense_fold_activations(g * n_cf, k, rows, 1.0, rf_elems) if want_ws else None
         return WeightProfile(beats, np.full((g, n_cf), k, dtype=np.int64), k,
                              np.full((g, n_rf), n, dtype=np.int64),
-                             np.full((g, n), k, dtype=np.int64), nnz)
+                             np.full((g, n), k, dtype=np.int64), nnz, fold_activations=acts)
     if rule.rule == "nm":
         row_nnz = np.empty(g * n, dtype=np.int64)
         row_max = np.empty(g * n, dtype=np.int64)
@@ -294,10 +370,13 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
         # one N:M PE (N multipliers) is N array positions: N * its beats
         compressed = rule.n * pe_beats("nm", lanes=rule.n, k=k, m=rule.m)
         n_rf = _ceil_div(compressed, rows)
+        per_row = rule.m / rule.n
+        acts = _dense_fold_activations(g * n_cf, compressed, rows, per_row, rows) if want_ws else None
         return WeightProfile(np.full((g, n), compressed, dtype=np.int64),
                              np.full((g, n_cf), k, dtype=np.int64), compressed,
                              np.full((g, n_rf), n, dtype=np.int64),
-                             np.full((g, n), compressed, dtype=np.int64), int(row_nnz.sum()))
+                             np.full((g, n), compressed, dtype=np.int64), int(row_nnz.sum()),
+                             fold_activations=acts, activations_per_row=per_row)
     if rule.rule == "unstructured":
         n_rf = _ceil_div(k, rf_elems)
         row_nnz = np.empty(g * n, dtype=np.int64)
@@ -310,8 +389,15 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
                        else np.full((g, n_cf), k, dtype=np.int64))
         vectors = (is_flags.reshape(g, n, n_rf).sum(axis=1, dtype=np.int64) if want_is
                    else np.full((g, n_rf), n, dtype=np.int64))
+        acts = None
+        if want_ws:
+            folds = _ceil_div(int(row_nnz.max(initial=0)), rf_elems)
+            stamp = np.zeros((folds, k), dtype=np.int64)
+            out = np.zeros((g * n_cf, folds), dtype=np.int64)
+            _ws_fold_positions(value_view, n, cols, n_cf, rf_elems, stamp, out)
+            acts = out.astype(np.float64)
         return WeightProfile(beats, union_count, k, vectors, row_nnz.reshape(g, n),
-                             int(row_nnz.sum()))
+                             int(row_nnz.sum()), fold_activations=acts)
     # block
     br, bc = rule.block_rows, rule.block_cols
     grid_r, grid_c = _ceil_div(g * n, br), _ceil_div(k, bc)
@@ -344,5 +430,12 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
         vectors = flags[block_row_of].reshape(g, n, n_rf).sum(axis=1, dtype=np.int64)
     else:
         vectors = np.full((g, n_rf), n, dtype=np.int64)
+    acts = None
+    if want_ws:
+        folds = _ceil_div(int(beats.max(initial=0)), rows)
+        stamp = np.zeros((folds, k), dtype=np.int64)
+        out = np.zeros((g * n_cf, folds), dtype=np.int64)
+        _ws_fold_positions_blocks(nonzero_blocks, g * n, n, cols, n_cf, br, bc, k, lanes, rows, stamp, out)
+        acts = out.astype(np.float64)
     return WeightProfile(beats, union_count, k, vectors, stored, int(row_nnz.sum()),
-                         int(per_block_row.sum()))
+                         int(per_block_row.sum()), fold_activations=acts)

@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass
 
 __all__ = ["ArraySpec", "PrecisionSpec", "SparseSupport", "BufferSpec", "ArchSpec",
-           "DATAFLOWS", "SPARSE_KINDS", "ACTIVATION_SPARSITY_MODES"]
+           "DATAFLOWS", "SPARSE_KINDS", "ACTIVATION_SPARSITY_MODES", "MappingSpec", "MAPPING_MODES",
+           "MAPPING_OBJECTIVES"]
 
 DATAFLOWS = ("ws", "os", "is")
 SPARSE_KINDS = ("dense", "nm", "unstructured", "block")
@@ -101,11 +102,23 @@ class SparseSupport:
 
 @dataclass(frozen=True)
 class BufferSpec:
-    """On-chip SRAM buffer sizes in KiB (SCALE-Sim's filter/ifmap/ofmap SRAMs)."""
+    """On-chip SRAM buffers: sizes in KiB (SCALE-Sim's filter/ifmap/ofmap SRAMs) and input read port.
+
+    Attributes
+    ----------
+    weight_kib, input_kib, output_kib : float
+        Buffer sizes.
+    input_read_bytes_per_cycle : float or None
+        Read bandwidth of the input (activation) SRAM towards the array, in
+        bytes per cycle; ``math.inf`` is unlimited. ``None`` means the
+        default, :attr:`ArchSpec.default_input_read_activations_per_cycle`
+        activations per cycle (resolved by :attr:`ArchSpec.input_read_bits_per_cycle`).
+    """
 
     weight_kib: float
     input_kib: float
     output_kib: float
+    input_read_bytes_per_cycle: float | None = None
 
     @property
     def weight_bytes(self) -> int:
@@ -121,6 +134,35 @@ class BufferSpec:
     def output_bytes(self) -> int:
         """Output (ofmap) buffer size in bytes."""
         return int(self.output_kib * 1024)
+
+
+#: Mapping modes: ``auto`` (the mapper picks tiles and loop order per layer) or ``scalesim``.
+MAPPING_MODES = ("auto", "scalesim")
+#: What the mapper minimises per layer.
+MAPPING_OBJECTIVES = ("latency", "energy", "edp")
+
+
+@dataclass(frozen=True)
+class MappingSpec:
+    """How layers are mapped onto the buffers and the array.
+
+    Attributes
+    ----------
+    mode : {"auto", "scalesim"}
+        ``auto``: :func:`accelsim.sim.mapping.map_layer` chooses tile sizes,
+        tile loop order and double buffering per layer. ``scalesim``:
+        SCALE-Sim's fixed order (column folds outer, every pixel streamed
+        through every fold), for exact validation.
+    objective : {"latency", "energy", "edp"}
+        What ``auto`` minimises (ignored by ``scalesim``).
+    """
+
+    mode: str = "auto"
+    objective: str = "edp"
+
+    def describe(self) -> str:
+        """``auto (edp)`` or ``scalesim``."""
+        return f"auto ({self.objective})" if self.mode == "auto" else self.mode
 
 
 @dataclass(frozen=True)
@@ -144,6 +186,9 @@ class ArchSpec:
     description : str
     source : str
         File the spec was read from (empty if built in code).
+    mapping : MappingSpec
+        Mapping mode and objective (YAML default: ``auto`` with ``edp``;
+        SCALE-Sim ``.cfg`` inputs: ``scalesim``).
     """
 
     name: str
@@ -157,6 +202,46 @@ class ArchSpec:
     energy_table: str = "horowitz45"
     description: str = ""
     source: str = ""
+    mapping: MappingSpec = MappingSpec()
+
+    @property
+    def default_input_read_activations_per_cycle(self) -> float:
+        """Activations per cycle the input SRAM delivers when the arch file does not say.
+
+        One activation per array row per multiplier: ``rows * lanes``. An N:M
+        PE (N array rows) selects N of M activations, so its row port carries
+        M per N rows: ``rows * M / N``. This is what the dense (or N:M) array
+        consumes at full rate, so only zero-skipping beyond it is capped.
+        """
+        sp = self.sparsity
+        if sp.kind == "nm":
+            return self.array.rows * sp.m / sp.n
+        return float(self.array.rows * sp.lanes)
+
+    @property
+    def input_read_bits_per_cycle(self) -> float:
+        """Input SRAM read bandwidth in bits per cycle (``math.inf`` if unlimited)."""
+        given = self.buffers.input_read_bytes_per_cycle
+        if given is None:
+            return self.default_input_read_activations_per_cycle * self.precision.activation_bits
+        return float(given) * 8.0
+
+    @property
+    def input_read_activations_per_cycle(self) -> float:
+        """Input SRAM read bandwidth in activations per cycle (``math.inf`` if unlimited)."""
+        return self.input_read_bits_per_cycle / self.precision.activation_bits
+
+    def _input_read_text(self) -> str:
+        bits = self.input_read_bits_per_cycle
+        if math.isinf(bits):
+            return "unlimited"
+        text = (f"{bits / 8:g} B/cycle from the input SRAM "
+                f"({self.input_read_activations_per_cycle:g} activations/cycle")
+        if self.buffers.input_read_bytes_per_cycle is None:
+            per = ("M/N per array row" if self.sparsity.kind == "nm"
+                   else "one per array row" + (" per lane" if self.sparsity.lanes > 1 else ""))
+            text += f"; default: {per}"
+        return text + ")"
 
     @property
     def unlimited_bandwidth(self) -> bool:
@@ -179,9 +264,11 @@ class ArchSpec:
             f"native format {self.sparsity.native_format}",
             f"buffers       weights {b.weight_kib:g} KiB, inputs {b.input_kib:g} KiB, "
             f"outputs {b.output_kib:g} KiB",
+            f"input reads   {self._input_read_text()}",
             f"DRAM          {bw}",
             f"clock         {self.clock_mhz:g} MHz",
             f"energy table  {self.energy_table}",
+            f"mapping       {self.mapping.describe()}",
         ]
         if self.description:
             lines.insert(1, f"description   {self.description}")

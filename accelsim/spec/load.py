@@ -8,8 +8,9 @@ from pathlib import Path
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
 from accelsim.yamlio import read_yaml_file
-from accelsim.spec.arch import (ACTIVATION_SPARSITY_MODES, DATAFLOWS, SPARSE_KINDS, ArchSpec,
-                                ArraySpec, BufferSpec, PrecisionSpec, SparseSupport)
+from accelsim.spec.arch import (ACTIVATION_SPARSITY_MODES, DATAFLOWS, MAPPING_MODES,
+                                MAPPING_OBJECTIVES, SPARSE_KINDS, ArchSpec, ArraySpec, BufferSpec,
+                                MappingSpec, PrecisionSpec, SparseSupport)
 
 __all__ = ["load_arch", "arch_from_dict", "EXAMPLE_ARCH_YAML", "bundled_arch_dir", "BUFFER_KIB_RANGE",
            "BANDWIDTH_RANGE", "CLOCK_MHZ_RANGE", "MAX_BLOCK_SIDE"]
@@ -26,12 +27,13 @@ pe:
 buffers: {weight_kib: 256, input_kib: 256, output_kib: 128}
 dram: {bandwidth_bytes_per_cycle: 16}   # or: unlimited
 clock_mhz: 1000
-energy_table: horowitz45"""
+energy_table: horowitz45
+mapping: {mode: auto, objective: edp}   # mode: auto | scalesim; objective: latency | energy | edp"""
 
 _HINT = "example of a valid architecture file:\n" + EXAMPLE_ARCH_YAML
 
 _TOP_KEYS = {"name", "description", "array", "dataflow", "precision", "pe", "buffers", "dram",
-             "clock_mhz", "energy_table"}
+             "clock_mhz", "energy_table", "mapping"}
 _PE_KEYS = {"sparsity", "n", "m", "index_bits", "block", "lanes", "activation_sparsity"}
 
 
@@ -116,6 +118,14 @@ class _Reader:
             self.problems.add(path, data.get(key, default), "one of " + ", ".join(choices))
             return None
         return value
+
+
+def _bandwidth(data: dict, key: str, path: str, reader: _Reader):
+    """A bandwidth in bytes/cycle: a number > 0 or ``"unlimited"`` (``math.inf``); None if bad."""
+    raw = data.get(key)
+    if isinstance(raw, str) and raw.strip().lower() in ("unlimited", "inf", "calc"):
+        return math.inf
+    return reader.number(data, key, path, bounds=BANDWIDTH_RANGE)
 
 
 def _parse_block(value, reader: _Reader, path: str):
@@ -255,22 +265,21 @@ def arch_from_dict(data, source: str = "", *, check_energy_table: bool = True) -
     sparsity = _parse_sparsity(pe, reader, problems)
 
     buffers = reader.section(data, "buffers", "buffers")
-    reader.unknown(buffers, {"weight_kib", "input_kib", "output_kib"}, "buffers")
+    reader.unknown(buffers, {"weight_kib", "input_kib", "output_kib", "input_read_bytes_per_cycle"},
+                   "buffers")
     sizes = {}
     if isinstance(data.get("buffers"), dict):
         for key in ("weight_kib", "input_kib", "output_kib"):
             sizes[key] = reader.number(buffers, key, f"buffers.{key}", bounds=BUFFER_KIB_RANGE)
+        if "input_read_bytes_per_cycle" in buffers:
+            sizes["input_read_bytes_per_cycle"] = _bandwidth(
+                buffers, "input_read_bytes_per_cycle", "buffers.input_read_bytes_per_cycle", reader)
 
     dram = reader.section(data, "dram", "dram")
     reader.unknown(dram, {"bandwidth_bytes_per_cycle"}, "dram")
     bandwidth = None
     if isinstance(data.get("dram"), dict):
-        raw = dram.get("bandwidth_bytes_per_cycle")
-        if isinstance(raw, str) and raw.strip().lower() in ("unlimited", "inf", "calc"):
-            bandwidth = math.inf
-        else:
-            bandwidth = reader.number(dram, "bandwidth_bytes_per_cycle", "dram.bandwidth_bytes_per_cycle",
-                                      bounds=BANDWIDTH_RANGE)
+        bandwidth = _bandwidth(dram, "bandwidth_bytes_per_cycle", "dram.bandwidth_bytes_per_cycle", reader)
 
     clock = reader.number(data, "clock_mhz", "clock_mhz", default=1000.0, bounds=CLOCK_MHZ_RANGE)
     table = data.get("energy_table", "horowitz45")
@@ -279,13 +288,45 @@ def arch_from_dict(data, source: str = "", *, check_energy_table: bool = True) -
     elif check_energy_table:
         _check_energy_table(table.strip(), source, problems)
 
+    mapping = parse_mapping_section(data.get("mapping"), problems)
+
     problems.raise_if_any(f"invalid architecture file{where}", _HINT)
     return ArchSpec(
         name=name.strip(), array=ArraySpec(rows, cols), dataflow=dataflow,
         precision=PrecisionSpec(weight_bits, act_bits, acc_bits), sparsity=sparsity,
         buffers=BufferSpec(**sizes), dram_bandwidth_bytes_per_cycle=bandwidth,
         clock_mhz=clock, energy_table=table.strip(), description=description, source=source,
+        mapping=mapping,
     )
+
+
+def parse_mapping_section(section, problems: ProblemCollector, path: str = "mapping",
+                          default: MappingSpec = MappingSpec()) -> MappingSpec:
+    """Validate an arch file's ``mapping:`` section (absent: ``default``).
+
+    Accepts a mapping ``{mode: auto|scalesim, objective: latency|energy|edp}``
+    or just the mode as a string. Problems are added to ``problems``.
+    """
+    if section is None:
+        return default
+    if isinstance(section, str):
+        section = {"mode": section}
+    if not isinstance(section, dict):
+        problems.add(path, section, "a mapping such as {mode: auto, objective: edp}, or auto / scalesim")
+        return default
+    _Reader(problems).unknown(section, {"mode", "objective"}, path)
+    mode = section.get("mode", default.mode)
+    objective = section.get("objective", default.objective)
+    ok = True
+    if not isinstance(mode, str) or mode.strip().lower() not in MAPPING_MODES:
+        problems.add(f"{path}.mode", mode, "one of " + ", ".join(MAPPING_MODES))
+        ok = False
+    if not isinstance(objective, str) or objective.strip().lower() not in MAPPING_OBJECTIVES:
+        problems.add(f"{path}.objective", objective, "one of " + ", ".join(MAPPING_OBJECTIVES))
+        ok = False
+    if not ok:
+        return default
+    return MappingSpec(mode.strip().lower(), objective.strip().lower())
 
 
 def load_arch(path) -> ArchSpec:

@@ -33,7 +33,7 @@ from pathlib import Path
 from accelsim.errors import AccelsimInputError, ProblemCollector
 from accelsim.numbers import parse_float, parse_int
 from accelsim.spec.load import BANDWIDTH_RANGE, BUFFER_KIB_RANGE
-from accelsim.spec.arch import ArchSpec, ArraySpec, BufferSpec, PrecisionSpec, SparseSupport
+from accelsim.spec.arch import ArchSpec, ArraySpec, BufferSpec, MappingSpec, PrecisionSpec, SparseSupport
 
 __all__ = ["load_scalesim_cfg", "parse_scalesim_cfg", "EXAMPLE_SCALESIM_CFG"]
 
@@ -164,7 +164,7 @@ def parse_scalesim_cfg(text: str, source: str = "") -> ArchSpec:
         precision=PrecisionSpec(8, 8, 32), sparsity=SparseSupport(),
         buffers=BufferSpec(weight_kib=filt, input_kib=ifmap, output_kib=ofmap),
         dram_bandwidth_bytes_per_cycle=bandwidth, clock_mhz=1000.0, energy_table="horowitz45",
-        description=description, source=source)
+        description=description, source=source, mapping=MappingSpec("scalesim"))
 
 
 def load_scalesim_cfg(path) -> ArchSpec:

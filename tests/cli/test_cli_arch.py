@@ -42,3 +42,20 @@ def test_help_of_each_subcommand(cmd):
 def test_unknown_option_exit_2():
     r = run("arch", "--bogus")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_input_read_bandwidth_shown_and_checked(tmp_path, arch_dir):
+    r = run("arch", str(arch_dir / "dense-ws-32x32.yaml"))
+    assert "input reads   32 B/cycle from the input SRAM (32 activations/cycle; default: one per array row)" \
+        in r.stdout
+    text = (arch_dir / "dense-ws-32x32.yaml").read_text()
+    path = tmp_path / "arch.yaml"
+    path.write_text(text.replace("output_kib: 128}", "output_kib: 128, input_read_bytes_per_cycle: 0}")
+                    .replace("rows: 32", "rows: 0"))
+    r = run("arch", str(path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "array.rows: got 0" in r.stderr
+    assert 'buffers.input_read_bytes_per_cycle: got 0; allowed: a number > 0, or "unlimited"' in r.stderr
+    path.write_text(text.replace("output_kib: 128}", "output_kib: 128, input_read_bytes_per_cycle: 96}"))
+    r = run("arch", str(path))
+    assert r.returncode == 0 and "input reads   96 B/cycle from the input SRAM (96 activations/cycle)" in r.stdout

@@ -198,3 +198,21 @@ def test_out_checked_before_any_work(tmp_path):
     r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--quiet", "--out", str(tmp_path / "mine"))
     assert r.returncode == 2 and "--out" in r.stderr
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "do not delete"
+
+
+def test_mapping_passes_through_to_every_run(tmp_path):
+    results = {}
+    for mapping in ("scalesim", "auto:latency"):
+        out = tmp_path / mapping.replace(":", "-")
+        r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--mapping", mapping,
+                "--quiet", "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        results[mapping] = json.loads((out / "results.json").read_text())
+        assert results[mapping]["provenance"]["mapping"] == mapping
+        assert f"--mapping {mapping}" in results[mapping]["provenance"]["command"]
+    fixed = results["scalesim"]["configs"][0]
+    tuned = results["auto:latency"]["configs"][0]
+    assert tuned["cycles"] <= fixed["cycles"]
+    r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--mapping", "greedy",
+            "--quiet", "--out", str(tmp_path / "bad"))
+    assert r.returncode == 2 and "mapping: got 'greedy'" in r.stderr and "Traceback" not in r.stderr

@@ -47,6 +47,31 @@ def test_scalesim_cfg_accepted_as_arch(tmp_path):
     r = run("simulate", "--workload", "tiny-cnn", "--arch", str(cfg))
     assert r.returncode == 0, r.stderr
     assert "dataflow OS" in r.stdout
+    assert "mapping scalesim" in r.stdout          # .cfg inputs keep SCALE-Sim's loop order
+
+
+def test_simulate_mapping_options_and_json(tmp_path):
+    outs = {}
+    for mapping in ("auto", "scalesim"):
+        out = tmp_path / f"{mapping}.json"
+        r = run("simulate", "--workload", "resnet18", "--arch", "dense-ws-32x32", "--mapping", mapping,
+                "--mapping-detail", "--json", str(out))
+        assert r.returncode == 0, r.stderr
+        assert "x compulsory" in r.stdout
+        outs[mapping] = json.loads(out.read_text())
+    auto, fixed = outs["auto"], outs["scalesim"]
+    assert auto["mapping"] == "auto (edp)" and fixed["mapping"] == "scalesim"
+    for layer in auto["layers"]:
+        mp = layer["mapping"]
+        assert mp["mode"] == "auto" and mp["objective"] == "edp"
+        assert set(mp["order"]) == set("mnk")
+        assert set(mp["dram_bits"]) == {"weights", "inputs", "outputs", "psum_spill"}
+        dram = layer["bytes"]["dram"]["total"]
+        assert layer["compulsory_ratio"] == pytest.approx(dram / layer["compulsory_dram_bytes"])
+    assert auto["compulsory_dram_bytes"] == fixed["compulsory_dram_bytes"]
+    assert auto["total"]["cycles"] < fixed["total"]["cycles"]
+    r = run("simulate", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--objective", "latency")
+    assert r.returncode == 0 and "mapping auto (latency)" in r.stdout
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -54,6 +79,9 @@ def test_scalesim_cfg_accepted_as_arch(tmp_path):
     (["--format", "bsr:3"], "format.block: got '3'"),
     (["--activation-sparsity", "assume:2"], "--activation-sparsity"),
     (["--arch", "/nonexistent/arch.yaml"], "does not exist"),
+    (["--mapping", "greedy"], "mapping: got 'greedy'; allowed: None (the arch's mapping), 'auto', 'scalesim'"),
+    (["--objective", "area"], "objective: got 'area'; allowed: one of latency, energy, edp"),
+    (["--mapping", "scalesim", "--objective", "energy"], "None when the mapping is scalesim"),
 ])
 def test_simulate_bad_input_exit_2(args, fragment):
     argv = ["simulate", "--workload", "tiny-cnn"]

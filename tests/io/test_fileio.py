@@ -109,8 +109,10 @@ def test_json_dash_means_standard_output(capsys):
 
 
 _WRITER = """
-import sys, time
+import signal, sys, time
 from accelsim.cli import _install_signal_handlers
+# as in an interactive shell: a background job or a test runner may start us with SIGINT ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from accelsim.fileio import atomic_output_dir
 _install_signal_handlers()
 try:

@@ -73,7 +73,10 @@ def _arch(mode: dict, dataflow: str, rows: int, cols: int, bits=(8, 8, 32)):
         "dataflow": dataflow,
         "precision": dict(zip(("weight_bits", "activation_bits", "accumulator_bits"), bits)),
         "pe": pe,
-        "buffers": {"weight_kib": 64, "input_kib": 64, "output_kib": 64},
+        # the PE/array timing rule alone: activations arrive as fast as the PEs take them
+        # (the input-SRAM supply cap is tested in test_activation_supply.py)
+        "buffers": {"weight_kib": 64, "input_kib": 64, "output_kib": 64,
+                    "input_read_bytes_per_cycle": "unlimited"},
         "dram": {"bandwidth_bytes_per_cycle": "unlimited"},
     })
 

@@ -59,7 +59,49 @@ def test_scalesim_rows_reproduced_exactly(array):
     for row in ROWS:
         if (int(row["array_rows"]), int(row["array_cols"])) != array:
             continue
-        result = simulate(_layer(row), make_arch(rows, cols, row["dataflow"]))
+        result = simulate(_layer(row), make_arch(rows, cols, row["dataflow"], mapping="scalesim"))
         if result.total.cycles != int(row["total_cycles"]):
             mismatches.append((dict(row), result.total.cycles))
     assert not mismatches
+
+
+_CFG = """[general]
+run_name = ref_{rows}x{cols}_{dataflow}
+
+[architecture_presets]
+ArrayHeight: {rows}
+ArrayWidth: {cols}
+IfmapSramSzkB: 4096
+FilterSramSzkB: 4096
+OfmapSramSzkB: 4096
+Dataflow: {dataflow}
+
+[run_presets]
+InterfaceBandwidth: CALC
+"""
+
+
+def test_scalesim_cfg_inputs_reproduce_the_reference_with_their_default_mapping():
+    from accelsim.spec.scalesim_cfg import parse_scalesim_cfg
+
+    mismatches = []
+    for row in ROWS[::7]:
+        rows, cols, df = int(row["array_rows"]), int(row["array_cols"]), row["dataflow"]
+        arch = parse_scalesim_cfg(_CFG.format(rows=rows, cols=cols, dataflow=df))
+        assert arch.mapping.mode == "scalesim"
+        result = simulate(_layer(row), arch)
+        if result.total.cycles != int(row["total_cycles"]):
+            mismatches.append((dict(row), result.total.cycles))
+    assert not mismatches
+
+
+def test_auto_mapping_never_takes_more_cycles_than_the_reference_for_latency():
+    # unlimited bandwidth: the mapper's space holds SCALE-Sim's single-tile schedule
+    worse = []
+    for row in ROWS[::5]:
+        rows, cols, df = int(row["array_rows"]), int(row["array_cols"]), row["dataflow"]
+        arch = make_arch(rows, cols, df, mapping="auto", objective="latency")
+        result = simulate(_layer(row), arch)
+        if result.total.cycles > int(row["total_cycles"]):
+            worse.append((dict(row), result.total.cycles))
+    assert not worse

@@ -71,7 +71,7 @@ def test_all_errors_reported_together():
     problems = lines[1:8]
     assert problems == [
         "  - colour: got 'red'; allowed: no such field; known fields: array, buffers, clock_mhz, "
-        "dataflow, description, dram, energy_table, name, pe, precision",
+        "dataflow, description, dram, energy_table, mapping, name, pe, precision",
         "  - array.rows: got 0; allowed: an integer from 1 to 4096",
         "  - array.cols: got '32'; allowed: an integer from 1 to 4096",
         "  - dataflow: got 'rs'; allowed: one of ws, os, is",
@@ -161,3 +161,40 @@ def test_summary_mentions_key_fields(arch_dir):
     assert "32 x 32 = 1024 PEs" in text
     assert "N:M 2:4" in text
     assert "16 B/cycle" in text
+
+
+def test_mapping_defaults_to_auto_edp_for_yaml_archs():
+    data = yaml.safe_load(EXAMPLE_ARCH_YAML)
+    data.pop("mapping")
+    arch = arch_from_dict(data)
+    assert (arch.mapping.mode, arch.mapping.objective) == ("auto", "edp")
+    assert "mapping       auto (edp)" in arch.summary()
+
+
+@pytest.mark.parametrize("section, expected", [
+    ("scalesim", ("scalesim", "edp")),
+    ({"mode": "auto", "objective": "latency"}, ("auto", "latency")),
+    ({"objective": "Energy"}, ("auto", "energy")),
+])
+def test_mapping_section_forms(section, expected):
+    data = yaml.safe_load(EXAMPLE_ARCH_YAML)
+    data["mapping"] = section
+    arch = arch_from_dict(data)
+    assert (arch.mapping.mode, arch.mapping.objective) == expected
+
+
+def test_bad_mapping_section_names_each_field():
+    data = yaml.safe_load(EXAMPLE_ARCH_YAML)
+    data["mapping"] = {"mode": "greedy", "objective": "area", "budget": 3}
+    with pytest.raises(AccelsimInputError) as info:
+        arch_from_dict(data, source="m.yaml")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "invalid architecture file m.yaml"
+    assert lines[1:4] == [
+        "  - mapping.budget: got 3; allowed: no such field; known fields: mode, objective",
+        "  - mapping.mode: got 'greedy'; allowed: one of auto, scalesim",
+        "  - mapping.objective: got 'area'; allowed: one of latency, energy, edp",
+    ]
+    data["mapping"] = [1, 2]
+    with pytest.raises(AccelsimInputError, match="mapping: got \\[1, 2\\]; allowed: a mapping such as"):
+        arch_from_dict(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -299,3 +300,24 @@ def test_a_torch_pruned_checkpoint_is_swept_with_its_own_weights(tmp_path):
         assert (row["cycles"], row["energy_pj"]) == (direct.total.cycles, direct.total.energy_pj)
     # the pruned weights are skipped: fewer effectual MACs than dense ones
     assert (frame["macs_effectual"] < frame["macs_dense"]).all()
+
+
+def test_the_mapping_objective_is_a_sweepable_arch_field(tmp_path):
+    data = spec(prune=["none"], dataflows=["ws"],
+                space={"buffers.input_kib": [1, 64], "mapping.objective": ["latency", "energy", "edp"]})
+    outcome = run_sweep(data, tmp_path / "obj", workers=1, quiet=True, report=False)
+    assert outcome.computed == 6
+    frame = load_results(tmp_path / "obj")
+    assert sorted(set(frame["mapping.objective"])) == ["edp", "energy", "latency"]
+    assert frame["key"].is_unique
+    base = yaml.safe_load(Path(load_arch("nm24-ws-32x32").source).read_text())
+    workload = load_workload("tiny-cnn")
+    for _, row in frame.iterrows():
+        data = copy.deepcopy(base)
+        data["buffers"]["input_kib"] = row["buffers.input_kib"]
+        data["mapping"] = {"mode": "auto", "objective": row["mapping.objective"]}
+        direct = accelsim.simulate(workload, arch_from_dict(data), dataflow="ws")
+        assert row["cycles"] == direct.total.cycles
+    bad = spec(prune=["none"], space={"mapping.objective": ["latency", "area"]})
+    with pytest.raises(AccelsimInputError, match="mapping.objective"):
+        plan_sweep(bad)
