@@ -392,11 +392,9 @@ def parse_workload_yaml(data, *, origin: str, tokens: int = 128, batch: int = 1)
         sequential = False
     layers: list[Layer] = []
     cap = current_limits().max_layers
-    if isinstance(data.get("layers"), list) and _expanded_count(data["layers"], 0, cap, {}) > cap:
-        count = len(data["layers"])
-        problems.problems.append(limit_problem(
-            "max_layers", "layers", f"{count:,} entries" + ("" if count > cap else " (with their repeats, more "
-                                                            f"than {cap:,} layers)"), "layers per workload"))
+    if isinstance(data.get("layers"), list) and len(data["layers"]) > cap:   # before parsing any of them
+        problems.problems.append(limit_problem("max_layers", "layers", f"{len(data['layers']):,} entries",
+                                               "layers per workload"))
         raise AccelsimInputError(summary, problems.problems)
     _parse_items(data.get("layers"), "layers", "", tokens, batch, problems, layers, {})
     problems.raise_if_any(summary, _EXAMPLE)
