@@ -206,6 +206,10 @@ ARCH_FIELDS = {
     "dram.bandwidth_bytes_per_cycle": (BAD_POS_NUMBER + [1e-14, 1e-15, 1e-16, 1e-20, 1e300, "fast", "CALCULATED"],
                                        ("dram.bandwidth_bytes_per_cycle",)),
     "clock_mhz": (BAD_POS_NUMBER + [1e-30, 1e30], ("clock_mhz",)),
+    "buffers.input_read_bytes_per_cycle": (BAD_POS_NUMBER + [1e-20, 1e300, "fast"],
+                                           ("buffers.input_read_bytes_per_cycle",)),
+    "mapping": ([1, [], "nosuch", {"mode": "nosuch"}, {"objective": "speed"}, {"mode": "auto", "bogus": 1},
+                 {"mode": []}, "auto:٣"], ("mapping",)),
     "energy_table": (NOT_TEXT + ["", "abc", "16", "/etc/passwd", "/etc", "/nonexistent/table.yaml", "tables",
                                  "x" * 300, "table.yaml"], ("energy_table",)),
 }
@@ -793,6 +797,9 @@ def _option_cases() -> list[Case]:
         ["", "x", "assume:", "assume:x", "assume:1.5", "assume:-1", "assume:nan", "assume:٠.٥", "assume:inf"],
         ("--activation-sparsity", "activation"))
     add("compare-mapping", CMP, "--mapping", ["", "nosuch", "٣"], ("--mapping", "mapping"))
+    add("simulate-mapping", SIM, "--mapping", ["", "nosuch", "auto:speed", "٣", "scalesim:edp:x"],
+        ("--mapping", "mapping"))
+    add("simulate-objective", SIM, "--objective", ["", "speed", "٣", "EDPP"], ("--objective", "objective"))
     add("simulate-workload", ("simulate", "--arch", "dense-ws-32x32"), "--workload",
         ["", "nosuch", "nosuch.yaml", "/etc", "/etc/passwd", "x.txt", LONG_NAME, LONG_NAME + ".yaml", LONG_PATH,
          "/proc/self/mem", "/dev/null"], ("--workload", "workload"))
