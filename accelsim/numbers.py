@@ -45,6 +45,8 @@ def parse_float(text):
 
 
 def _range_text(minimum, maximum) -> str:
+    if minimum is None:
+        return f"<= {maximum:,}"
     if maximum is None:
         return f">= {minimum:,}" if isinstance(minimum, int) else f">= {minimum:g}"
     if isinstance(minimum, int) and isinstance(maximum, int):
@@ -52,11 +54,13 @@ def _range_text(minimum, maximum) -> str:
     return f"from {minimum:g} to {maximum:g}"
 
 
-def int_option(minimum: int, maximum: int | None = None):
-    """An argparse ``type=``: an ASCII integer in ``[minimum, maximum]``; the error shows the range."""
+def int_option(minimum: int | None, maximum: int | None = None):
+    """An argparse ``type=``: an ASCII integer in ``[minimum, maximum]`` (None: unbounded); the error
+    shows the range."""
     def convert(text):
         value = parse_int(text)
-        if value is None or value < minimum or (maximum is not None and value > maximum):
+        if (value is None or (minimum is not None and value < minimum)
+                or (maximum is not None and value > maximum)):
             raise argparse.ArgumentTypeError(
                 f"expected an integer {_range_text(minimum, maximum)}; got {text!r}")
         return value

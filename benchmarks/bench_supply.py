@@ -60,6 +60,19 @@ def main() -> int:
             limiters = Counter(layer.limiter for layer in run.layers)
             print(f"{flow:4} {label:9} {bits:10.0f} {speedup:7.2f}x  {dict(sorted(limiters.items()))}")
 
+    # block skipping and N:M on their bundled WS arrays
+    for scheme, name in (("block:4x4:0.75:pad", "block4x4-ws-32x32"), ("nm:2:4", "nm24-ws-32x32")):
+        pruned = prune(load_workload("resnet50", seed=0), scheme)
+        a = load_arch(name)
+        a_free = replace(a, buffers=replace(a.buffers, input_read_bytes_per_cycle=math.inf))
+        dense = simulate(pruned, a, format="dense")
+        for label, arch_ in (("unlimited", a_free), ("default", a)):
+            run = simulate(pruned, arch_)
+            speedup = dense.total.compute_cycles / run.total.compute_cycles
+            limiters = Counter(layer.limiter for layer in run.layers)
+            print(f"{scheme} on {name}, supply {label}: compute speedup {speedup:.2f}x, "
+                  f"{dict(sorted(limiters.items()))}")
+
     weights = [layer.weight_matrix() for layer in workload.layers if layer.weight is not None]
     quantized_nonzero_mask(weights[0], 8)
     mask_s = _best(lambda: [quantized_nonzero_mask(w, 8) for w in weights])

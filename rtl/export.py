@@ -20,9 +20,10 @@ from amaranth import Shape
 from amaranth.back import verilog as amaranth_verilog
 
 from accelsim.errors import AccelsimInputError
-from accelsim.sim.pe_model import ARRAY_KINDS, PIPELINE_DEPTH, PEConfig
+from accelsim.sim.array_model import array_support
+from accelsim.sim.pe_model import PIPELINE_DEPTH, PEConfig
 
-__all__ = ["Top", "tops_for_arch", "top_name", "verilog_source", "generate", "MANIFEST_SCHEMA",
+__all__ = ["Top", "tops_for_arch", "check_array_supported", "top_name", "verilog_source", "generate", "MANIFEST_SCHEMA",
            "latency_info", "default_array_shape", "check_rtl_size"]
 
 MANIFEST_SCHEMA = "accelsim-rtl-manifest/1"
@@ -37,14 +38,15 @@ class Top:
     config: PEConfig
     rows: int = 0
     cols: int = 0
+    dataflow: str = "ws"   # array tops: "ws", "os" or "is"
 
     def component(self):
         """A fresh Amaranth component for this top."""
         if self.kind == "pe":
             from accelsim.rtl.mac import make_pe
             return make_pe(self.config)
-        from accelsim.rtl.array import WSArray
-        return WSArray(self.config, self.rows, self.cols)
+        from accelsim.rtl.arrays import make_array
+        return make_array(self.config, self.dataflow, self.rows, self.cols)
 
 
 def _safe(name: str) -> str:
@@ -71,14 +73,29 @@ def default_array_shape(arch) -> tuple[int, int]:
     return rows, arch.array.cols
 
 
+def check_array_supported(arch) -> None:
+    """Raise :class:`AccelsimInputError` when the arch's sparse mode has no array for its dataflow."""
+    reason = array_support(arch.sparsity.kind, arch.dataflow)
+    if reason is not None:
+        raise AccelsimInputError(
+            f"architecture {arch.name!r}: no {arch.dataflow.upper()} array top for a "
+            f"{arch.sparsity.kind} PE", hint=reason + " (docs/rtl.md, 'Array tops')")
+
+
 def tops_for_arch(arch, array_shape: tuple[int, int] | None = None) -> list[Top]:
-    """The tops of an architecture: the PE, and the WS array for dense, N:M and block PEs."""
+    """The tops of an architecture: the PE and the array of the arch's dataflow.
+
+    Raises
+    ------
+    AccelsimInputError
+        If the sparse mode has no array top for the dataflow
+        (:func:`accelsim.sim.array_model.array_support` says why).
+    """
+    check_array_supported(arch)
     cfg = PEConfig.from_arch(arch)
-    tops = [Top("pe", top_name(arch, "pe"), cfg)]
-    if cfg.kind in ARRAY_KINDS:
-        rows, cols = array_shape or default_array_shape(arch)
-        tops.append(Top("array", top_name(arch, "array"), cfg, rows, cols))
-    return tops
+    rows, cols = array_shape or default_array_shape(arch)
+    return [Top("pe", top_name(arch, "pe"), cfg),
+            Top("array", top_name(arch, "array"), cfg, rows, cols, arch.dataflow)]
 
 
 def verilog_source(top: Top) -> str:
@@ -89,13 +106,26 @@ def verilog_source(top: Top) -> str:
 def latency_info(top: Top) -> dict:
     """Latency formula of a top as manifest data."""
     cfg = top.config
+    if top.kind == "array" and top.dataflow == "os":
+        return {
+            "formula": "max(beats, 1) + rows",
+            "beats": {"dense": "ceil(K / lanes)", "nm": "ceil(K / M)",
+                      "unstructured": "sum over window segments of max over columns of "
+                                      "ceil(nnz_segment / lanes)",
+                      "block": "sum over window segments of max over columns of "
+                               "nonzero_blocks_segment * ceil(block_cols / lanes)"}[cfg.kind],
+            "definition": "cycles from a tile's first accepted beat to its last result row being "
+                          "valid, inclusive (no bubbles, no back-pressure); result row r is valid "
+                          "in cycle t0 + beats + r; window loads (one activation per row per "
+                          "cycle) come before a segment's beats",
+        }
     if top.kind == "array":
         return {
             "formula": "rows + cols",
             "value_cycles": top.rows + top.cols,
             "definition": "cycles from an input vector's acceptance to its output vector being "
                           "valid, inclusive (no stalls)",
-            "fold_cycles": "2*rows + cols + vectors - 1 (weight load of rows cycles included)",
+            "fold_cycles": "2*rows + cols + vectors - 1 (stationary load of rows cycles included)",
         }
     beats = {"dense": "ceil(K / lanes)", "nm": "ceil(K / M)", "unstructured": "ceil(nnz / lanes)",
              "block": "nonzero_blocks * ceil(block_cols / lanes)"}[cfg.kind]
@@ -119,7 +149,7 @@ def _parameters(top: Top) -> dict:
     if c.window_words and top.kind == "pe":
         params["window_words"] = c.window_words
     if top.kind == "array":
-        params.update(rows=top.rows, cols=top.cols, dataflow="ws")
+        params.update(rows=top.rows, cols=top.cols, dataflow=top.dataflow)
     return params
 
 

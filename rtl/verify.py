@@ -15,10 +15,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
-from accelsim.sim.pe_model import ARRAY_KINDS, PEConfig, WSArrayModel
-from accelsim.rtl.stimulus import Fold, random_array_trials, random_pe_trials
-from accelsim.rtl.trace import array_trace, pe_trace
+from accelsim.sim.array_model import array_cell_config, array_support
+from accelsim.sim.pe_model import PEConfig
+from accelsim.rtl.stimulus import Fold, random_pe_trials
+from accelsim.rtl.trace import pe_trace
 
 __all__ = ["Mismatch", "VerifyResult", "verify", "verify_jobs", "compare_trace", "SIMULATORS",
            "DEFAULT_VERIFY_ARRAY"]
@@ -63,6 +66,8 @@ class VerifyResult:
         Wall time of the whole run (stimulus, model, build, simulation, comparison).
     sim_seconds, build_seconds : float
         RTL simulation time and Verilator build time (0 when cached / Amaranth).
+    array_shape : (rows, cols) or None
+        Cells of the array top that was checked (None for a PE).
     """
 
     top: str
@@ -76,6 +81,7 @@ class VerifyResult:
     seconds: float
     sim_seconds: float = 0.0
     build_seconds: float = 0.0
+    array_shape: tuple | None = None
 
     @property
     def ok(self) -> bool:
@@ -141,9 +147,9 @@ def _flat(v) -> int:
 
 
 def _check_args(trials, seed, simulator, verilog) -> None:
-    p = ProblemCollector()
     from accelsim.limits import current, limit_problem
 
+    p = ProblemCollector()
     if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
         p.add("trials", trials, "an integer >= 1")
     elif trials > current().max_verify_trials:
@@ -158,6 +164,16 @@ def _check_args(trials, seed, simulator, verilog) -> None:
     if verilog is not None and not Path(verilog).is_file():
         p.add("verilog", str(verilog), "an existing Verilog file")
     p.raise_if_any("invalid verification request")
+
+
+def _check_size(resolved) -> None:
+    """Refuse an array over the ``max_verify_cells`` limit before building its stimulus or RTL."""
+    from accelsim.limits import check_limit
+
+    kind, _, rows, cols = resolved
+    if kind == "array":
+        check_limit("max_verify_cells", rows * cols, f"array ({rows} x {cols} PE cells)",
+                    "PE cells in a verified array", "array too large to verify")
 
 
 def _resolve_top(arch, cfg: PEConfig, top, verilog_text, array_shape):
@@ -189,21 +205,18 @@ def _resolve_top(arch, cfg: PEConfig, top, verilog_text, array_shape):
                                              hint="pass top=<module name>; modules: " + ", ".join(names))
                 module = marked[0]
         ports = {p.name: p for p in parse_ports(verilog_text, module)}
-        inferred = "array" if "a_data" in ports else "pe"
+        inferred = "array" if "o_data" in ports else "pe"
         if kind and kind != inferred:
             raise AccelsimInputError(f"module {module!r} looks like a {inferred} top, not a {kind} top")
         kind = inferred
-        if kind == "array" and array_shape is None:
-            model = WSArrayModel(cfg, 1, 1).cell_config
-            per_row = model.acts_per_beat * model.activation_bits
-            rows = ports["a_data"].width // per_row
-            cols = ports["o_data"].width // model.accumulator_bits if "o_data" in ports else 0
-            array_shape = (rows, cols)
+        if kind == "array" and array_shape is None and array_support(cfg.kind, arch.dataflow) is None:
+            array_shape = _infer_shape(cfg, arch.dataflow, ports)
     kind = kind or "pe"
     if kind == "array":
-        if cfg.kind not in ARRAY_KINDS:
-            raise AccelsimInputError(f"no array top for a {cfg.kind} PE",
-                                     hint="verify the PE top (top='pe')")
+        reason = array_support(cfg.kind, arch.dataflow)
+        if reason is not None:
+            raise AccelsimInputError(f"no {arch.dataflow.upper()} array top for a {cfg.kind} PE",
+                                     hint=reason + "; verify the PE top (top='pe')")
         if array_shape is None:
             array_shape = (min(arch.array.rows, DEFAULT_VERIFY_ARRAY),
                            min(arch.array.cols, DEFAULT_VERIFY_ARRAY))
@@ -213,6 +226,19 @@ def _resolve_top(arch, cfg: PEConfig, top, verilog_text, array_shape):
     if module is None:
         module = top_name(arch, kind)
     return kind, module, rows, cols
+
+
+def _infer_shape(cfg: PEConfig, dataflow: str, ports) -> tuple[int, int]:
+    """Array rows x cols from the port widths of a Verilog array top."""
+    cell = array_cell_config(cfg, dataflow)
+    cols = ports["o_data"].width // cell.accumulator_bits
+    if dataflow == "is":
+        rows = ports["w_data"].width // (cell.lanes * cell.weight_bits) if "w_data" in ports else 0
+    elif "a_data" in ports:
+        rows = ports["a_data"].width // (cell.acts_per_beat * cell.activation_bits)
+    else:
+        rows = ports["act_data"].width // cell.activation_bits if "act_data" in ports else 0
+    return rows, cols
 
 
 def _is_marked_top(text: str, name: str) -> bool:
@@ -230,50 +256,125 @@ def verify_jobs(arch, trials, *, seed: int = 0, simulator: str = "amaranth", ver
     _check_args(max(len(trials), 1), seed, simulator, verilog)
     cfg = PEConfig.from_arch(arch)
     verilog_text = Path(verilog).read_text(encoding="utf-8", errors="replace") if verilog else None
-    is_array = bool(trials) and isinstance(trials[0], Fold)
+    is_array = bool(trials) and _is_array_stimulus(trials[0])
     resolved = _resolve_top(arch, cfg, top or ("array" if is_array else None), verilog_text,
                             array_shape)
     _check_size(resolved)
-    return _run(cfg, list(trials), resolved, seed, simulator, verilog_text, t0)
+    return _run(cfg, list(trials), resolved, seed, simulator, verilog_text, t0, arch.dataflow)
 
 
-def _check_size(resolved) -> None:
-    from accelsim.limits import check_limit
-
-    kind, _, rows, cols = resolved
-    if kind == "array":
-        check_limit("max_verify_cells", rows * cols, f"array ({rows} x {cols} PE cells)",
-                    "PE cells in a verified array", "array too large to verify")
+def _word_value(row) -> int:
+    return sum(int(w) << (32 * i) for i, w in enumerate(row))
 
 
-def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0) -> VerifyResult:
+def compare_words(trace, observed) -> tuple[set, Mismatch | None]:
+    """:func:`compare_trace` for a packed :class:`~accelsim.rtl.fast_pe.PEWordTrace`.
+
+    ``in_ready`` and ``out_valid`` are compared in every cycle, ``out_data``
+    where ``out_valid`` is expected; the model's results are checked against
+    the jobs' independent reference values.
+    """
+    starts = trace.trial_starts
+    first = None
+    bad_cycles = []
+    for name in trace.expected:
+        diff = np.any(trace.expected[name] != observed[name], axis=1)
+        if name == "out_data":
+            diff &= trace.out_valid.astype(bool)
+        idx = np.flatnonzero(diff)
+        bad_cycles.append(idx)
+        if idx.size and (first is None or idx[0] < first.global_cycle):
+            c = int(idx[0])
+            t = int(np.searchsorted(starts, c, side="right") - 1)
+            first = Mismatch(t, c - int(starts[t]), c, name, _word_value(trace.expected[name][c]),
+                             _word_value(observed[name][c]))
+    failed = set(int(v) for v in np.searchsorted(starts, np.concatenate(bad_cycles), side="right") - 1)
+    wrong = np.flatnonzero(trace.model_results != trace.reference_results)
+    if wrong.size:
+        outs_per_trial = np.diff(np.append(_result_trial_starts(trace), len(trace.model_results)))
+        owner = np.repeat(np.arange(len(starts)), outs_per_trial)
+        for k in wrong:
+            failed.add(int(owner[k]))
+        k = int(wrong[0])
+        cyc = int(trace.result_cycles[k])
+        t = int(owner[k])
+        mm = Mismatch(t, cyc - int(starts[t]), cyc, f"model result {k} vs reference",
+                      int(trace.reference_results[k]), int(trace.model_results[k]))
+        if first is None or mm.global_cycle < first.global_cycle:
+            first = mm
+    return failed, first
+
+
+def _result_trial_starts(trace) -> np.ndarray:
+    # index of each trial's first result: results are in trial order, one per job
+    return np.searchsorted(trace.result_cycles, trace.trial_starts)
+
+
+def _run_fast_pe(cfg, stim, module, seed, verilog_text, t0) -> VerifyResult:
+    from accelsim.rtl import verilator as vl
+    from accelsim.rtl.export import Top, verilog_source
+    from accelsim.rtl.fast_pe import fast_pe_trace
+    trace = fast_pe_trace(cfg, stim, seed=seed)
+    text = verilog_text if verilog_text is not None else verilog_source(Top("pe", module, cfg))
+    built = vl.build(text, module)
+    by_name = {p.name: p for p in built.ports}
+    problems = []
+    for name, width in trace.widths.items():
+        port = by_name.get(name)
+        direction = "in" if name in trace.inputs else "out"
+        if port is None or port.width != width or port.direction != direction:
+            got = "missing" if port is None else f"{port.direction} [{port.width - 1}:0]"
+            problems.append(f"{name}: expected {direction} [{width - 1}:0], got {got}")
+    if problems:
+        raise AccelsimInputError(f"the Verilog module {module!r} does not have the ports of this "
+                                 "architecture's pe:\n  " + "\n  ".join(problems),
+                                 hint="generate it for the same architecture file (accelsim rtl ...)")
+    observed, sim_seconds = vl.run_words(built, trace.inputs)
+    failed, first = compare_words(trace, observed)
+    n = len(trace.trial_starts)
+    return VerifyResult(module, "pe", "verilator", n, n - len(failed), len(failed), first,
+                        trace.cycles, time.perf_counter() - t0, sim_seconds, built.build_seconds, None)
+
+
+def _is_array_stimulus(trial) -> bool:
+    """A WS fold, an IS / block WS fold, or an OS trial (a list of tiles)."""
+    from accelsim.rtl.arrays.stimulus import OSTile, SysFold
+    return isinstance(trial, (Fold, SysFold)) or \
+        (isinstance(trial, (list, tuple)) and bool(trial) and isinstance(trial[0], OSTile))
+
+
+def _run(cfg, stim, resolved, seed, simulator, verilog_text, t0, dataflow="ws") -> VerifyResult:
     kind, module, rows, cols = resolved
+    if kind == "pe" and simulator == "verilator":
+        return _run_fast_pe(cfg, stim, module, seed, verilog_text, t0)
     if kind == "array":
-        trace = array_trace(cfg, rows, cols, stim, seed=seed)
+        from accelsim.rtl.arrays.trace import array_trace_for
+        trace = array_trace_for(cfg, dataflow, rows, cols, stim, seed=seed)
     else:
         trace = pe_trace(cfg, stim, seed=seed)
     build_seconds = 0.0
     from accelsim.rtl.export import Top
     if simulator == "amaranth":
         from accelsim.rtl.amaranth_sim import run_trace_amaranth
-        component = Top(kind, module, cfg, rows, cols).component()
+        component = Top(kind, module, cfg, rows, cols, dataflow).component()
         observed, sim_seconds = run_trace_amaranth(component, trace)
     else:
         from accelsim.rtl import verilator as vl
         from accelsim.rtl.export import verilog_source
         text = verilog_text if verilog_text is not None else \
-            verilog_source(Top(kind, module, cfg, rows, cols))
+            verilog_source(Top(kind, module, cfg, rows, cols, dataflow))
         built = vl.build(text, module)
         build_seconds = built.build_seconds
         observed, sim_seconds = vl.run_trace(built, trace)
     failed, first = compare_trace(trace, observed)
     n = len(trace.trial_starts)
     return VerifyResult(module, kind, simulator, n, n - len(failed), len(failed), first,
-                        trace.cycles, time.perf_counter() - t0, sim_seconds, build_seconds)
+                        trace.cycles, time.perf_counter() - t0, sim_seconds, build_seconds,
+                        (rows, cols) if kind == "array" else None)
 
 
 def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth", verilog=None,
-           top=None, array_shape=None) -> VerifyResult:
+           top=None, array_shape=None, full_width: bool | None = None) -> VerifyResult:
     """Drive seeded random streams into the model and the RTL and compare them cycle by cycle.
 
     Parameters
@@ -293,6 +394,12 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
     array_shape : (rows, cols), optional
         Array size (default ``min(4, rows) x min(4, cols)``, or inferred from
         the Verilog's port widths).
+    full_width : bool, optional
+        Start with the directed full-width trials
+        (:func:`accelsim.rtl.arrays.stimulus.full_width_pe_trials` /
+        ``full_width_array_trials``: maximum-magnitude operands of both signs,
+        reductions crossing ``2**24``); they count towards ``trials``. Default:
+        on for Verilator, off for the (slow) Amaranth simulator.
 
     Returns
     -------
@@ -300,13 +407,24 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
     """
     t0 = time.perf_counter()
     _check_args(trials, seed, simulator, verilog)
+    if full_width not in (None, True, False):
+        raise AccelsimInputError("invalid verification request",
+                                 hint=f"full_width: got {full_width!r}; allowed: None, True or False")
     cfg = PEConfig.from_arch(arch)
     verilog_text = Path(verilog).read_text(encoding="utf-8", errors="replace") if verilog else None
     resolved = _resolve_top(arch, cfg, top, verilog_text, array_shape)
     _check_size(resolved)
     kind, _, rows, cols = resolved
+    from accelsim.rtl.arrays import stimulus as astim
+    if full_width is None:
+        full_width = simulator == "verilator"
     if kind == "array":
-        stim = random_array_trials(cfg, rows, cols, trials, seed)
+        directed = astim.full_width_array_trials(cfg, arch.dataflow, rows, cols) if full_width else []
+        rest = trials - min(len(directed), trials)
+        stim = directed[:trials] + (astim.random_array_stimulus(cfg, arch.dataflow, rows, cols, rest, seed)
+                                    if rest else [])
     else:
-        stim = random_pe_trials(cfg, trials, seed)
-    return _run(cfg, stim, resolved, seed, simulator, verilog_text, t0)
+        directed = astim.full_width_pe_trials(cfg) if full_width else []
+        rest = trials - min(len(directed), trials)
+        stim = directed[:trials] + (random_pe_trials(cfg, rest, seed) if rest else [])
+    return _run(cfg, stim, resolved, seed, simulator, verilog_text, t0, arch.dataflow)

@@ -31,7 +31,7 @@ from accelsim.errors import AccelsimInputError
 
 __all__ = ["Port", "VerilatorBuild", "LintResult", "find_verilator", "verilator_version",
            "cache_dir", "parse_ports", "harness_source", "build", "run_trace", "lint",
-           "WAIVED_WARNINGS", "LINT_WAIVED_WARNINGS", "module_names"]
+           "WAIVED_WARNINGS", "LINT_WAIVED_WARNINGS", "module_names", "run_words"]
 
 WAIVED_WARNINGS = ("WIDTHTRUNC", "WIDTHEXPAND")
 """Always waived: Amaranth's Verilog truncates/extends implicitly in assignments."""
@@ -406,6 +406,57 @@ def run_trace(built: VerilatorBuild, trace, *, clock: str = "clk", reset: str = 
         i += p.words
     observed = list(zip(*(per_port[name] for name in trace.out_ports)))
     return observed, seconds
+
+
+def run_words(built: VerilatorBuild, inputs: dict, *, clock: str = "clk", reset: str = "rst"):
+    """Replay packed input words on a built binary; return ``({output: words}, seconds)``.
+
+    ``inputs[name]`` is a ``(cycles, words)`` uint32 array per input port (the
+    layout of :func:`accelsim.rtl.fast_array.pack_words`); inputs of the
+    design that are missing are held at 0. Outputs come back the same way.
+
+    Raises
+    ------
+    AccelsimInputError
+        If a given input is not an input of the design or has the wrong width.
+    """
+    by_name = {p.name: p for p in built.ports}
+    problems = [f"{name}: expected {by_name[name].words if name in by_name else 0} words, "
+                f"got {arr.shape[1]}" for name, arr in inputs.items()
+                if name not in by_name or by_name[name].direction != "in"
+                or by_name[name].words != arr.shape[1]]
+    if problems:
+        raise AccelsimInputError(f"the Verilog module {built.top!r} does not have these inputs:\n  "
+                                 + "\n  ".join(problems),
+                                 hint="generate it for the same architecture file and shape")
+    n = next(iter(inputs.values())).shape[0] if inputs else 0
+    ins = [p for p in built.ports if p.direction == "in" and p.name not in (clock, reset)]
+    outs = [p for p in built.ports if p.direction == "out"]
+    cols = [inputs[p.name] if p.name in inputs else np.zeros((n, p.words), dtype=np.uint32)
+            for p in ins]
+    data = np.concatenate(cols, axis=1) if cols else np.zeros((n, 1), dtype=np.uint32)
+    with tempfile.TemporaryDirectory(prefix="accelsim-vl-") as tmp:
+        fin, fout = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
+        np.ascontiguousarray(data, dtype="<u4").tofile(fin)
+        del data
+        t0 = time.perf_counter()
+        proc = subprocess.run([str(built.executable), str(fin), str(fout)], capture_output=True,
+                              text=True, check=False)
+        seconds = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"Verilator simulation failed (exit {proc.returncode}): "
+                               f"{proc.stderr.strip()[-2000:]}")
+        raw = np.fromfile(fout, dtype="<u4")
+    out_words = sum(p.words for p in outs) or 1
+    raw = raw.reshape(n, out_words)
+    result, i = {}, 0
+    for p in outs:
+        block = raw[:, i:i + p.words].copy()
+        if p.width % 32:
+            block[:, -1] &= np.uint32((1 << (p.width % 32)) - 1)
+        result[p.name] = block
+        i += p.words
+    return result, seconds
 
 
 # --------------------------------------------------------------------------- lint

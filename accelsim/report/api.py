@@ -79,7 +79,8 @@ def _api_call(workload, archs, dataflows, prunes, formats, seed, mapping) -> str
 
 
 def compare(workload, archs, *, dataflows=None, prunes=None, formats=None, seed: int = 0, mapping=None,
-            tokens: int = 128, progress: bool = False, command: str | None = None, pruned_workloads=None):
+            tokens: int = 128, progress: bool = False, command: str | None = None, pruned_workloads=None,
+            areas=None):
     """Simulate every combination of archs x dataflows x pruning schemes x formats on one workload.
 
     For every arch and dataflow, the unpruned dense run (the baseline of
@@ -118,6 +119,11 @@ def compare(workload, archs, *, dataflows=None, prunes=None, formats=None, seed:
     pruned_workloads : dict, optional
         ``scheme -> workload`` already pruned with that scheme (used instead
         of pruning again).
+    areas : dict, optional
+        ``arch name -> area`` to show beside the figures of merit: an
+        :class:`accelsim.rtl.area.AreaEstimate` (from
+        :func:`accelsim.rtl.area.arch_area`) or a dict with ``area_um2``,
+        ``nand2_equivalents`` and ``source``. Every arch needs one.
 
     Returns
     -------
@@ -140,10 +146,36 @@ def compare(workload, archs, *, dataflows=None, prunes=None, formats=None, seed:
         raise AccelsimInputError("invalid seed", hint=f"got {seed!r}; allowed: an integer >= 0")
     df_list, prune_list, fmt_list = parse_dataflows(dataflows), parse_prunes(prunes), parse_formats(formats)
     arch_specs = _load_archs(archs)
+    area_dicts = _area_dicts(areas, arch_specs)
     wl = workload if isinstance(workload, Workload) else load_workload(workload, tokens=tokens, seed=seed)
     comparison = run_comparison(wl, arch_specs, dataflows=df_list, formats=fmt_list, prunes=prune_list,
                                 seed=seed, quiet=not progress, pruned_workloads=pruned_workloads, mapping=mapping)
     if command is None:
         command = _api_call(workload, archs, df_list, prune_list, fmt_list, seed, mapping)
     provenance = build_provenance(wl, arch_specs, command=command, seed=seed, mapping=mapping)
-    return ComparisonResult.from_comparison(comparison, provenance)
+    result = ComparisonResult.from_comparison(comparison, provenance)
+    return result if area_dicts is None else result.with_areas(area_dicts)
+
+
+def _area_dicts(areas, arch_specs):
+    """Check ``areas`` covers every arch; return ``name -> {area_um2, nand2_equivalents, source}``."""
+    if areas is None:
+        return None
+    names = [a.name for a in arch_specs]
+    out, problems = {}, []
+    for name in names:
+        a = areas.get(name) if hasattr(areas, "get") else None
+        if a is not None and not isinstance(a, dict):
+            a = {"area_um2": getattr(a, "area_um2", None),
+                 "nand2_equivalents": getattr(a, "nand2_equivalents", None),
+                 "source": getattr(a, "source", "")}
+        if a is None or not isinstance(a.get("area_um2"), (int, float)) or a["area_um2"] < 0:
+            problems.append(name)
+            continue
+        out[name] = {"area_um2": float(a["area_um2"]),
+                     "nand2_equivalents": float(a.get("nand2_equivalents") or 0.0),
+                     "source": str(a.get("source", ""))}
+    if problems:
+        raise AccelsimInputError("invalid areas", hint=f"no area (a number of um^2 >= 0) for arch "
+                                 f"{', '.join(problems)}; allowed: one per arch of {', '.join(names)}")
+    return out

@@ -191,6 +191,9 @@ ARCH_PARAMETER_ROWS = (
     ("dram_bandwidth_gb_per_s", "DRAM bandwidth (GB/s)"),
     ("clock_mhz", "clock (MHz)"),
     ("energy_table", "energy table"),
+    ("area_mm2", "PE array area, 45 nm (mm^2)"),
+    ("area_nand2_equivalents", "PE array area (NAND2 equivalents)"),
+    ("area_source", "area: cell library"),
     ("mapping", "mapping"),
     ("source", "file"),
 )

@@ -41,6 +41,10 @@ class ComparisonResult:
         (:func:`~accelsim.report.records.winners`).
     labeller : accelsim.report.labels.Labeller
         Short plot labels and colours.
+    areas : dict or None
+        ``arch name -> {"area_um2", "nand2_equivalents", "source"}`` when the
+        comparison was asked for areas (``compare(..., areas=...)``); each
+        configuration then also has ``area_mm2`` and ``inferences_per_s_per_mm2``.
     """
 
     comparison: object
@@ -50,6 +54,7 @@ class ComparisonResult:
     pareto_front: tuple
     winners: tuple
     labeller: object
+    areas: object = None
 
     @classmethod
     def from_comparison(cls, comparison, provenance) -> "ComparisonResult":
@@ -101,8 +106,24 @@ class ComparisonResult:
 
     def arch_parameters(self) -> list[dict]:
         """The side-by-side parameters of every arch (:func:`~accelsim.report.provenance.arch_parameters`)."""
-        return [arch_parameters(a, self.dataflows_run(name), self.comparison.mapping)
-                for name, a in self.archs.items()]
+        params = [arch_parameters(a, self.dataflows_run(name), self.comparison.mapping)
+                  for name, a in self.archs.items()]
+        if self.areas:
+            for p in params:
+                a = self.areas[p["name"]]
+                p.update(area_mm2=a["area_um2"] * 1e-6, area_nand2_equivalents=a["nand2_equivalents"],
+                         area_source=a["source"])
+        return params
+
+    def with_areas(self, areas) -> "ComparisonResult":
+        """A copy with an area per arch (``name -> dict with area_um2, nand2_equivalents, source``)."""
+        areas = {name: dict(areas[name]) for name in self.archs}
+        configs = []
+        for s in self.configs:
+            mm2 = areas[s["arch"]]["area_um2"] * 1e-6
+            configs.append({**s, "area_mm2": mm2,
+                            "inferences_per_s_per_mm2": s["inferences_per_s"] / mm2 if mm2 > 0 else None})
+        return replace(self, configs=tuple(configs), areas=areas)
 
     # ------------------------------------------------------------------ exports
     def to_dict(self) -> dict:

@@ -67,6 +67,11 @@ def figures_of_merit_table(summaries, front_labels) -> Table:
             format_scaled(s["energy_pj_total"], e_size), format_number(s["pj_per_mac"]),
             _pct(s["utilization"]), format_number(s["speedup_vs_dense"]),
             _pct(s["energy_saving_vs_dense"]), "yes" if s["config"] in front_labels else ""])
+    if summaries and "area_mm2" in summaries[0]:
+        headers = headers[:-1] + ["area (mm^2)", "inferences/s per mm^2", "Pareto"]
+        for row, s in zip(rows, summaries):
+            row[-1:-1] = [format_number(s["area_mm2"]), format_number(s["inferences_per_s_per_mm2"])]
+        return Table.of(headers, rows, numeric=range(4, 15))
     return Table.of(headers, rows, numeric=range(4, 13))
 
 
@@ -123,7 +128,8 @@ def arch_table(arch_params) -> Table:
     rows = []
     for key, label in ARCH_PARAMETER_ROWS:
         cells = [_param_cell(p.get(key)) for p in arch_params]
-        if key == "description" and not any(p.get(key) for p in arch_params):
+        if key in ("description", "area_mm2", "area_nand2_equivalents", "area_source") \
+                and not any(p.get(key) for p in arch_params):
             continue
         rows.append([label] + cells)
     return Table.of(headers, rows)

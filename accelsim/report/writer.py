@@ -110,6 +110,7 @@ td.hash{font-family:"DejaVu Sans Mono",monospace;font-size:11px;white-space:norm
 tr.base td{background:#efefef}span.nw{white-space:nowrap}
 figure{margin:8px 0 22px}figure img{max-width:100%;height:auto;border:1px solid #e0e0e0;display:block}
 figcaption{font-size:13px;color:#333;max-width:1100px;margin-top:4px}
+table.layers{font-size:11px}table.layers td.t{min-width:7em}table.layers td,table.layers th{padding:2px 4px}
 details{margin:3px 0}summary{cursor:pointer;font-size:13px}
 nav{font-size:13px}nav a{margin-right:12px}
 """
@@ -128,7 +129,7 @@ def _cell_html(text: str) -> str:
 _WRAP_CHARS = 32
 
 
-def _html_table(table, hash_col=None, baseline_rows=()) -> str:
+def _html_table(table, hash_col=None, baseline_rows=(), css_class=None) -> str:
     head = "".join(f"<th>{_h(h)}</th>" for h in table.headers)
     body = []
     for r, row in enumerate(table.rows):
@@ -138,7 +139,8 @@ def _html_table(table, hash_col=None, baseline_rows=()) -> str:
                    else " class='t'" if len(c) > _WRAP_CHARS else "")
             cells.append(f"<td{cls}>{_cell_html(c)}</td>")
         body.append(("<tr class='base'>" if r in baseline_rows else "<tr>") + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    opening = f"<table class='{css_class}'>" if css_class else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 _SECTIONS = (("changed", "What changed"), ("archs", "Architectures"), ("merit", "Figures of merit"),
@@ -157,7 +159,7 @@ def _layer_details(result) -> list[str]:
         rows = by_config.get(s["config"], [])
         summary = (f"{s['config']}: {len(rows)} layers, {format_scaled(s['latency_s'], t_size)} {t_unit}, "
                    f"{format_scaled(s['energy_pj_total'], e_size)} {e_unit}")
-        out.append(f"<details><summary>{_h(summary)}</summary>{_html_table(layer_table(rows))}</details>")
+        out.append(f"<details><summary>{_h(summary)}</summary>{_html_table(layer_table(rows), css_class='layers')}</details>")
     return out
 
 

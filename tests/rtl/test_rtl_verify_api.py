@@ -24,9 +24,16 @@ def test_verilog_needs_verilator_and_an_existing_file(archs, tmp_path):
         verify(archs["dense"], simulator="verilator", verilog=tmp_path / "missing.v")
 
 
-def test_no_array_top_for_unstructured(archs):
-    with pytest.raises(AccelsimInputError, match="no array top"):
-        verify(archs["unstructured"], top="array", trials=2)
+def test_no_ws_array_top_for_unstructured(archs):
+    arch = dataclasses.replace(archs["unstructured"], dataflow="ws")
+    with pytest.raises(AccelsimInputError, match="no WS array top for a unstructured PE") as err:
+        verify(arch, top="array", trials=2)
+    assert "activation-supply rule" in str(err.value)
+
+
+def test_unstructured_os_array_verifies(archs):
+    r = verify(archs["unstructured"], top="array", trials=6, seed=2)
+    assert r.ok and r.kind == "array" and r.trials == 6
 
 
 def test_result_is_frozen_and_deterministic(archs):
@@ -48,3 +55,15 @@ def test_mismatch_text():
 def test_array_default_shape_is_at_most_4x4(archs):
     r = verify(archs["dense"], top="array", trials=3, seed=1)
     assert r.ok and r.kind == "array" and r.top == "accelsim_dense_ws_32x32_array"
+
+
+def test_full_width_must_be_a_bool(archs):
+    with pytest.raises(AccelsimInputError, match="full_width: got 'yes'"):
+        verify(archs["dense"], trials=2, full_width="yes")
+
+
+def test_full_width_trials_come_first_and_count_towards_trials(archs):
+    r = verify(archs["nm"], trials=6, seed=1, full_width=True)
+    assert r.ok and r.trials == 6
+    # four directed outputs of K = 2 * 1026 (2:4 keeps half): at least that many beats
+    assert r.cycles >= 4 * (2 * 1026 // 4)

@@ -169,3 +169,24 @@ def test_ws_fold_activations_against_a_brute_force_count(seed, k, n, rows, cols,
         assert got[cg, f] == len(cs)
     assert got.sum() == sum(len(cs) for cs in expected.values())
     assert got.shape[0] == n_cf
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 40), n=st.integers(1, 12), tokens=st.integers(1, 12),
+       rows=st.integers(1, 5), cols=st.integers(1, 5), dataflow=st.sampled_from(["ws", "os", "is"]),
+       density=st.floats(0.05, 1.0), supply=st.sampled_from([0.25, 1.0, 3.0]))
+def test_schedule_supply_cycles_is_capped_minus_uncapped(seed, k, n, tokens, rows, cols, dataflow, density,
+                                                          supply):
+    from accelsim.formats.spec import parse_format
+    from accelsim.sim.schedule import build_schedule
+    from accelsim.sim.sparse_timing import raw_bits_view, timing_rule, weight_profile
+
+    layer = _random_layer(np.random.default_rng(seed), k, n, tokens, density)
+    arch = make_arch(rows, cols, dataflow, sparsity="unstructured")
+    rule, _ = timing_rule(arch, parse_format("csr"))
+    profile = weight_profile(layer, rule, rows, cols, dataflow, raw_bits_view(layer.weight_matrix(), "fc"))
+    capped = build_schedule(dataflow, profile, tokens, rows, cols, 1, supply)
+    free = build_schedule(dataflow, profile, tokens, rows, cols, 1)
+    assert free.supply_cycles == 0
+    assert capped.supply_cycles == capped.compute_cycles - free.compute_cycles >= 0
+    assert capped.num_folds == free.num_folds

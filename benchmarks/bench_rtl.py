@@ -1,0 +1,128 @@
+"""RTL verification speed: the fast references' cycles/s and a full-size 32x32 array verification.
+
+Usage::
+
+    python benchmarks/bench_rtl.py [--trials 4000] [--arch dense-ws-32x32] [--warm-cache]
+
+Prints
+
+* PE model cycles/s, per sparse mode: the cycle-by-cycle Python reference
+  (:func:`accelsim.rtl.trace.pe_trace`, the specification) and the Numba one
+  (:func:`accelsim.rtl.fast_pe.fast_pe_trace`; its time includes encoding the
+  stimulus into arrays and packing the port words), on the same seeded random
+  trials with bubbles and back-pressure (goal: >= 1 M cycles/s);
+* the same for a 4x4 array (``WSArrayModel`` against
+  :func:`accelsim.rtl.fast_array.fold_batch_trace`), and
+* a whole-layer verification of ResNet-18 ``layer1.0.conv1`` on the full-size
+  array of ``--arch`` (32x32 cells for ``dense-ws-32x32``), Verilator build
+  included: by default in an empty build cache (a cold build, Verilator
+  runtime included); ``--warm-cache`` uses the normal cache (goal: < 5 min).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _pe_rates(trials: int) -> None:
+    from accelsim.rtl.fast_pe import encode_jobs, fast_pe_trace
+    from accelsim.rtl.stimulus import random_pe_trials
+    from accelsim.rtl.trace import pe_trace
+    from accelsim.sim.pe_model import PEConfig
+    from accelsim.spec import load_arch
+
+    print("PE model (same random trials, bubbles and back-pressure)")
+    print("  Numba model = driver + PE + port packing on encoded stimulus; "
+          "+encode = also flattening the Job objects")
+    print(f"  {'arch':<24}{'cycles':>10}{'Python (spec)':>16}{'Numba model':>14}{'+encode':>12}"
+          f"{'ratio':>8}")
+    for name in ("dense-ws-32x32", "nm24-ws-32x32", "unstructured-os-32x32", "block4x4-ws-32x32"):
+        cfg = PEConfig.from_arch(load_arch(name))
+        stim = random_pe_trials(cfg, trials, seed=1)
+        fast_pe_trace(cfg, stim[:4], seed=2)                       # compile / load the Numba cache
+        t0 = time.perf_counter()
+        encoded = encode_jobs(cfg, stim)
+        enc_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fast = fast_pe_trace(cfg, encoded, seed=2)
+        fast_s = time.perf_counter() - t0
+        few = stim[:max(1, trials // 10)]
+        t0 = time.perf_counter()
+        slow = pe_trace(cfg, few, seed=2)
+        slow_s = time.perf_counter() - t0
+        fr, sr = fast.cycles / fast_s, slow.cycles / slow_s
+        er = fast.cycles / (fast_s + enc_s)
+        print(f"  {name:<24}{fast.cycles:>10,}{sr / 1e3:>12.0f} k/s{fr / 1e6:>10.2f} M/s"
+              f"{er / 1e6:>8.2f} M/s{fr / sr:>7.0f}x")
+
+
+def _array_rates() -> None:
+    import numpy as np
+
+    from accelsim.rtl.fast_array import fold_batch_trace
+    from accelsim.rtl.layer_verify import layer_fold_batches
+    from accelsim.rtl.stimulus import fold_from_matrix, random_operand
+    from accelsim.rtl.trace import array_trace
+    from accelsim.sim.pe_model import PEConfig
+    from accelsim.spec import load_arch
+
+    print("4x4 array model (folds of a random 64 x 256 GEMM, 200 vectors)")
+    cfg = PEConfig.from_arch(load_arch("dense-ws-32x32"))
+    rng = np.random.default_rng(0)
+    w, a = random_operand(rng, 8, (64, 256)), random_operand(rng, 8, (200, 256))
+    batches = list(layer_fold_batches(cfg, 4, 4, w, a))
+    fold_batch_trace(cfg, 4, 4, batches[0][1])
+    t0 = time.perf_counter()
+    cycles = sum(fold_batch_trace(cfg, 4, 4, b).cycles for _, b, _ in batches)
+    fast_s = time.perf_counter() - t0
+    folds = [fold_from_matrix(cfg, 4, 4, w[:4, k:k + 4], a[:, k:k + 4]) for k in range(0, 32, 4)]
+    t0 = time.perf_counter()
+    slow = array_trace(cfg, 4, 4, folds)
+    slow_s = time.perf_counter() - t0
+    print(f"  Python (spec) {slow.cycles / slow_s / 1e3:.0f} k cycles/s ({slow.cycles:,} cycles); "
+          f"Numba {cycles / fast_s / 1e6:.2f} M cycles/s ({cycles:,} cycles)")
+
+
+def _full_size(arch_name: str, warm: bool) -> None:
+    from accelsim.rtl.layer_verify import verify_layer
+    from accelsim.spec import load_arch
+
+    arch = load_arch(arch_name)
+    tmp = None
+    if not warm:
+        tmp = tempfile.TemporaryDirectory(prefix="accelsim-bench-rtl-")
+        os.environ["ACCELSIM_CACHE"] = tmp.name
+    print(f"full-size whole-layer verification, {'warm' if warm else 'empty'} Verilator cache")
+    t0 = time.perf_counter()
+    r = verify_layer(arch, "resnet18", "layer1.0.conv1", shape="full", whole_layer=True)
+    wall = time.perf_counter() - t0
+    print("  " + r.summary().replace("\n", "\n  "))
+    print(f"  wall {wall:.1f} s (Verilator build {r.build_seconds:.1f} s; goal < 300 s)")
+    if tmp is not None:
+        tmp.cleanup()
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--trials", type=int, default=4000, help="random PE trials per mode (default 4000)")
+    p.add_argument("--arch", default="dense-ws-32x32", help="arch of the full-size run")
+    p.add_argument("--warm-cache", action="store_true", help="use the normal Verilator cache")
+    p.add_argument("--skip-full", action="store_true", help="skip the full-size array run")
+    args = p.parse_args(argv)
+    _pe_rates(args.trials)
+    _array_rates()
+    if not args.skip_full:
+        _full_size(args.arch, args.warm_cache)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
