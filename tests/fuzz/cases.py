@@ -818,6 +818,12 @@ def _option_cases() -> list[Case]:
         ("--arch", "arch"))
     add("verify-top", VER, "--top", ["", "nosuch", "PE", " pe", LONG_NAME], ("--top", "top"))
     add("verify-verilog", VER, "--verilog", ["", "nosuch.v", "/etc", LONG_NAME], ("--verilog", "verilog", "Verilog"))
+    add("verify-shape", VER, "--shape", ["", "0x4", "٣x4", "4x²", "100000x100000", "4", "fullx", "-4x4",
+                                         "99999999999999999999x4"], ("--shape", "shape"))
+    add("verify-layer", (*VER, "--workload", "tiny-cnn"), "--layer", ["", "nosuch", LONG_NAME],
+        ("--layer", "layer"))
+    add("verify-layer-prune", (*VER, "--workload", "tiny-cnn", "--layer", "conv1"), "--prune",
+        ["nm:٣:4", "bogus", "nm:2:17"], ("--prune", "scheme", "nm"))
     add("verify-simulator", ("verify", "--arch", "nm24-ws-32x32"), "--simulator", ["", "iverilog", "AMARANTH"],
         ("--simulator",))
     add("simulate-topology", ("simulate", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32"), "--topology",
@@ -866,6 +872,10 @@ def _size_cases() -> list[Case]:
         cases.append(Case(f"size/rtl-{rows}x{cols}", ("rtl", "--arch", "arch.yaml", "--out", "out"),
                           ("array", "max_rtl_cells"), {"arch.yaml": arch}, core=rows == 256))
     cases.append(Case("size/verify-trials-1e9", (*VER, "--trials", str(10 ** 9)), ("--trials", "max_verify_trials")))
+    big = _dump({**BASE_ARCH, "array": {"rows": 256, "cols": 256}})
+    cases.append(Case("size/verify-shape-full-256x256", ("verify", "--arch", "arch.yaml", "--simulator", "amaranth",
+                                                         "--shape", "full", "--trials", "1"),
+                      ("max_verify_cells", "--shape", "shape"), {"arch.yaml": big}, core=True))
     cases.append(Case("size/limit-env-bad", SIM, ("ACCELSIM_LIMIT_MAX_LAYERS",),
                       env={"ACCELSIM_LIMIT_MAX_LAYERS": "lots"}, core=True))
     cases.append(Case("size/limit-env-low", SIM, ("max_layers",), env={"ACCELSIM_LIMIT_MAX_LAYERS": "2"}, core=True))
