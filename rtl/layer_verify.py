@@ -25,7 +25,6 @@ refused with the reason.
 from __future__ import annotations
 
 import re
-
 import time
 from dataclasses import dataclass
 
