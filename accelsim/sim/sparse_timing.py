@@ -243,15 +243,13 @@ def _scan_nm(u, m, row_nnz, row_max_group):
     for j in range(n_rows):
         count = 0
         best = 0
-        in_group = 0
-        for c in range(k):
-            if c % m == 0:
-                in_group = 0
-            if u[j, c] != 0:
-                count += 1
-                in_group += 1
-                if in_group > best:
-                    best = in_group
+        for start in range(0, k, m):            # one M-group at a time: no modulo, no branch per element
+            in_group = 0
+            for c in range(start, min(start + m, k)):
+                in_group += u[j, c] != 0
+            count += in_group
+            if in_group > best:
+                best = in_group
         row_nnz[j] = count
         row_max_group[j] = best
 
