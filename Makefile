@@ -11,7 +11,7 @@ WHEELS ?= /opt/wheels
 FIND_LINKS = $(if $(wildcard $(WHEELS)),--find-links $(WHEELS),)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-nojit bench lint clean
+.PHONY: install demo test test-nojit fuzz bench lint clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test: $(STAMP)
 
 test-nojit: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests/formats tests/sim -m "not verilator"
+
+# Every bad input of tests/fuzz/cases.py (about 2,000; `make test` runs a fixed subset of ~500).
+fuzz: $(STAMP)
+	ACCELSIM_FUZZ=full $(PY) -m pytest -q -n 0 tests/fuzz
 
 # SCALE-Sim (the peer the dense cycles are checked against) pins an older
 # NumPy, so it gets its own venv.

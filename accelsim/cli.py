@@ -37,6 +37,51 @@ class _Parser(argparse.ArgumentParser):
 COMMANDS = ("arch", "encode", "simulate", "compare", "sweep", "copruning", "rtl", "verify", "demo")
 
 
+#: Destinations of options (and positionals) that name files or folders: checked for names the
+#: file system cannot hold before a command starts (see :func:`_check_path_lengths`).
+PATH_OPTIONS = ("file", "path", "workload", "arch", "topology", "energy_table", "json", "out", "export",
+                "verilog")
+
+
+def _option_names(p) -> dict:
+    names = {}
+    for action in p._actions:  # argparse keeps no public list of a parser's options
+        if action.dest in PATH_OPTIONS:
+            names[action.dest] = action.option_strings[0] if action.option_strings else (action.metavar
+                                                                                           or action.dest)
+    return names
+
+
+def _name_max() -> int:
+    try:
+        return int(os.pathconf("/", "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def _check_path_lengths(args, names: dict) -> None:
+    """Refuse a path option with a name longer than the file system allows (ENAMETOOLONG), naming it."""
+    from accelsim.errors import AccelsimInputError, Problem
+
+    name_max, path_max = _name_max(), 4096
+    problems = []
+    for dest, option in names.items():
+        values = getattr(args, dest, None)
+        for value in values if isinstance(values, list) else [values]:
+            if not isinstance(value, str):
+                continue
+            raw = os.fsencode(value)
+            longest = max((len(part) for part in raw.split(b"/")), default=0)
+            if longest > name_max or len(raw) > path_max:
+                shown = value if len(value) <= 60 else f"{value[:40]}...({len(value)} characters)"
+                problems.append(Problem(option, shown, f"a path whose names are at most {name_max} bytes "
+                                                       f"each and {path_max} bytes in all (the file "
+                                                       f"system's limits); the longest name here has "
+                                                       f"{longest} bytes"))
+    if problems:
+        raise AccelsimInputError("file name too long", problems)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``accelsim`` argument parser."""
     parser = _Parser(prog="accelsim",
@@ -49,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"accelsim.commands.{name}_cmd")
         p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION)
         module.add_arguments(p)
+        p.set_defaults(_path_options=_option_names(p))
     return parser
 
 
@@ -105,6 +151,7 @@ def main(argv=None) -> int:
         return EXIT_BAD_INPUT
     from accelsim.errors import AccelsimInputError
     try:
+        _check_path_lengths(args, getattr(args, "_path_options", {}))
         module = importlib.import_module(f"accelsim.commands.{args.command}_cmd")
         return int(getattr(module, f"run_{args.command}")(args) or 0)
     except AccelsimInputError as exc:

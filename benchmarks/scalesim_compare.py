@@ -5,10 +5,11 @@ Usage::
     python benchmarks/scalesim_compare.py                    # ResNet-18, 32x32, WS/OS/IS
     python benchmarks/scalesim_compare.py --reference tests/sim/scalesim_reference.csv
 
-SCALE-Sim runs in its own virtual environment (it pins other NumPy versions)::
+SCALE-Sim runs in its own virtual environment (it pins other NumPy versions),
+``.venv-scalesim`` in the repository, which ``make bench`` creates::
 
-    python3 -m venv /work/venv-scalesim
-    /work/venv-scalesim/bin/pip install "scalesim==3.0.0" "numpy<2.4"
+    python3 -m venv .venv-scalesim
+    .venv-scalesim/bin/pip install "scalesim==3.0.0" "numpy<2.4"
 
 Point ``ACCELSIM_SCALESIM_PYTHON`` at its interpreter if it lives elsewhere.
 Each SCALE-Sim run is ``python -m scalesim.scale -c CFG -t TOPOLOGY -l LAYOUT
@@ -39,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SCALESIM_PYTHON = os.environ.get("ACCELSIM_SCALESIM_PYTHON", "/work/venv-scalesim/bin/python")
+#: The Makefile's SCALE-Sim venv (``SCALESIM_VENV ?= .venv-scalesim``), unless the variable says otherwise.
+SCALESIM_PYTHON = os.environ.get("ACCELSIM_SCALESIM_PYTHON", str(ROOT / ".venv-scalesim" / "bin" / "python"))
 
 _CFG = """[general]
 run_name = run
@@ -207,9 +209,9 @@ def compare_resnet18(rows: int = 32, cols: int = 32, layers: int | None = None) 
     topology = [row for layer in workload.layers for row in accelsim_layer_to_scalesim(layer)]
     have = scalesim_available()
     if not have:
-        print("SCALE-Sim is not installed; accelsim only. To compare, run:\n"
-              "  python3 -m venv /work/venv-scalesim\n"
-              "  /work/venv-scalesim/bin/pip install 'scalesim==3.0.0' 'numpy<2.4'")
+        print(f"SCALE-Sim is not installed ({SCALESIM_PYTHON}); accelsim only. To compare, run `make bench`, or:\n"
+              "  python3 -m venv .venv-scalesim\n"
+              "  .venv-scalesim/bin/pip install 'scalesim==3.0.0' 'numpy<2.4'")
     print(f"ResNet-18 (first {len(workload)} layers) on {rows}x{cols}, unlimited bandwidth")
     print(f"{'flow':4} {'accelsim cycles':>16} {'scalesim cycles':>16} {'equal':>6} "
           f"{'accelsim s':>11} {'scalesim s':>11} {'speedup':>9}")

@@ -24,7 +24,7 @@ from accelsim.sim.array_model import array_support
 from accelsim.sim.pe_model import PIPELINE_DEPTH, PEConfig
 
 __all__ = ["Top", "tops_for_arch", "check_array_supported", "top_name", "verilog_source", "generate", "MANIFEST_SCHEMA",
-           "latency_info", "default_array_shape"]
+           "latency_info", "default_array_shape", "check_rtl_size"]
 
 MANIFEST_SCHEMA = "accelsim-rtl-manifest/1"
 
@@ -180,6 +180,20 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def check_rtl_size(tops) -> None:
+    """Refuse array tops with more PE cells than the ``max_rtl_cells`` limit (before elaborating them).
+
+    Amaranth elaboration and Verilog export take time and memory linear in the cells (a 32x32
+    array takes seconds, 256x256 would take hours); the limit is in ``docs/limits.md``.
+    """
+    from accelsim.limits import check_limit
+
+    for top in tops:
+        if top.kind == "array":
+            check_limit("max_rtl_cells", top.rows * top.cols, f"array ({top.rows} x {top.cols} PE cells)",
+                        "PE cells in an RTL array top", "architecture too large for RTL generation")
+
+
 def generate(arch, out_dir, *, stats: bool = False, array_shape: tuple[int, int] | None = None) -> dict:
     """Write the Verilog of every top of ``arch`` and ``manifest.json`` into ``out_dir``.
 
@@ -201,12 +215,14 @@ def generate(arch, out_dir, *, stats: bool = False, array_shape: tuple[int, int]
     dict
         The manifest (also written to ``out_dir/manifest.json``).
     """
+    all_tops = tops_for_arch(arch, array_shape)
+    check_rtl_size(all_tops)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise AccelsimInputError(f"output path {str(out)!r} exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
     tops = []
-    for top in tops_for_arch(arch, array_shape):
+    for top in all_tops:
         component = top.component()
         text = amaranth_verilog.convert(component, name=top.name, emit_src=False)
         path = out / f"{top.name}.v"

@@ -24,6 +24,7 @@ refused with the reason.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -150,7 +151,7 @@ def parse_shape(text, arch) -> tuple[int, int]:
         if t == "full":
             return full
         parts = t.split("x")
-        if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        if len(parts) != 2 or not all(re.fullmatch(r"[0-9]{1,9}", p.strip()) for p in parts):  # ASCII only
             raise AccelsimInputError("invalid array shape",
                                      [Problem("shape", text, "'full' or RxC in array cells, e.g. 4x4")])
         rows, cols = (int(p) for p in parts)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
 from accelsim.sim.array_model import array_cell_config, array_support
 from accelsim.sim.pe_model import PEConfig
 from accelsim.rtl.stimulus import Fold, random_pe_trials
@@ -147,11 +147,15 @@ def _flat(v) -> int:
 
 
 def _check_args(trials, seed, simulator, verilog) -> None:
+    from accelsim.limits import current, limit_problem
+
     p = ProblemCollector()
     if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
         p.add("trials", trials, "an integer >= 1")
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        p.add("seed", seed, "an integer")
+    elif trials > current().max_verify_trials:
+        p.problems.append(limit_problem("max_verify_trials", "trials", trials, "trials"))
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 63:
+        p.add("seed", seed, "an integer from 0 to 2**63 - 1")
     if simulator not in SIMULATORS:
         p.add("simulator", simulator, "one of " + ", ".join(SIMULATORS))
     elif verilog is not None and simulator != "verilator":
@@ -162,14 +166,32 @@ def _check_args(trials, seed, simulator, verilog) -> None:
     p.raise_if_any("invalid verification request")
 
 
+def _check_size(resolved) -> None:
+    """Refuse an array over the ``max_verify_cells`` limit before building its stimulus or RTL."""
+    from accelsim.limits import check_limit
+
+    kind, _, rows, cols = resolved
+    if kind == "array":
+        check_limit("max_verify_cells", rows * cols, f"array ({rows} x {cols} PE cells)",
+                    "PE cells in a verified array", "array too large to verify")
+
+
 def _resolve_top(arch, cfg: PEConfig, top, verilog_text, array_shape):
     """Return (kind, module_name, rows, cols)."""
     from accelsim.rtl.export import top_name
     from accelsim.rtl.verilator import module_names, parse_ports
     kind = top if top in ("pe", "array") else None
     module = None if top in (None, "pe", "array") else top
+    if module is not None and (not isinstance(module, str) or not module.strip()):
+        raise AccelsimInputError("invalid top", [Problem("top", module, '"pe", "array" or a module name')])
+    if module is not None and verilog_text is None:
+        raise AccelsimInputError("invalid top", [Problem("top", module, '"pe" or "array" (a module name only '
+                                                                         "with a Verilog file)")])
     if verilog_text is not None:
         names = module_names(verilog_text)
+        if module is not None and module not in names:
+            raise AccelsimInputError("invalid top", [Problem("top", module, "a module of the Verilog file: "
+                                                             + (", ".join(names) or "(it has none)"))])
         if module is None:
             wanted = top_name(arch, kind) if kind else None
             if wanted in names:
@@ -237,6 +259,7 @@ def verify_jobs(arch, trials, *, seed: int = 0, simulator: str = "amaranth", ver
     is_array = bool(trials) and _is_array_stimulus(trials[0])
     resolved = _resolve_top(arch, cfg, top or ("array" if is_array else None), verilog_text,
                             array_shape)
+    _check_size(resolved)
     return _run(cfg, list(trials), resolved, seed, simulator, verilog_text, t0, arch.dataflow)
 
 
@@ -390,6 +413,7 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
     cfg = PEConfig.from_arch(arch)
     verilog_text = Path(verilog).read_text(encoding="utf-8", errors="replace") if verilog else None
     resolved = _resolve_top(arch, cfg, top, verilog_text, array_shape)
+    _check_size(resolved)
     kind, _, rows, cols = resolved
     from accelsim.rtl.arrays import stimulus as astim
     if full_width is None:

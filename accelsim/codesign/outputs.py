@@ -160,7 +160,8 @@ def pareto_png(result, plan: dict) -> bytes:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 8, "svg.hashsalt": "accelsim"})
+    # names are text, never math: "$\\x$" in an arch name must not reach mathtext
+    plt.rcParams.update({"font.size": 8, "svg.hashsalt": "accelsim", "text.parse_math": False})
     fig, axes = plt.subplots(1, 2, figsize=(12, 5), dpi=100)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, metric, label in ((axes[0], "energy_pj", "simulated energy (uJ)"), (axes[1], "cycles", "cycles")):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 __all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_copruning"]
 
 HELP = "co-prune a model with the simulator in the loop (per-layer patterns, arch choice)"
@@ -20,28 +22,35 @@ _NAMES = {"task": "--task", "arch": "--arch", "out": "--out", "max_accuracy_drop
 
 def add_arguments(p) -> None:
     """Declare the ``accelsim copruning`` options on parser ``p``."""
+    from accelsim.numbers import float_option, int_option
+
+    # Text must be an ASCII number, and integers at most the upper bounds below (which keep a typo
+    # from training for days); the ranges are checked by the API, which lists every bad value together.
+    ANY_NUMBER = float_option(-math.inf)  # noqa: N806 - a constant of this function
+
     p.add_argument("--task", "-t", required=True, metavar="T", help="bundled task: digits")
     p.add_argument("--arch", "-a", action="append", required=True, metavar="A",
                    help="architecture (repeat to co-design: the search ranks them)")
     budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--max-accuracy-drop", type=float, default=None, metavar="D",
+    budget.add_argument("--max-accuracy-drop", type=ANY_NUMBER, default=None, metavar="D",
                         help="validation accuracy budget in percentage points below the dense model (default 1)")
-    budget.add_argument("--target-energy", type=float, default=None, metavar="E",
+    budget.add_argument("--target-energy", type=ANY_NUMBER, default=None, metavar="E",
                         help="instead: the most accurate plan with simulated energy <= E pJ")
-    budget.add_argument("--target-latency", type=float, default=None, metavar="L",
+    budget.add_argument("--target-latency", type=ANY_NUMBER, default=None, metavar="L",
                         help="instead: the most accurate plan with simulated latency <= L cycles")
-    p.add_argument("--margin-se", type=float, default=None, metavar="Z",
+    p.add_argument("--margin-se", type=ANY_NUMBER, default=None, metavar="Z",
                    help="a candidate must clear the accuracy budget by Z standard errors of its paired "
                         "validation difference to the dense model (default 2; 0: plain comparison)")
     p.add_argument("--objective", default="energy", metavar="OBJ",
                    help="what the search minimises: energy (default), latency or edp")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--seed", type=int, default=0, help="seed of the data split, training and search (default 0)")
-    p.add_argument("--refine-steps", type=int, default=None, metavar="N",
+    p.add_argument("--seed", type=int_option(None, 2 ** 63 - 1), default=0,
+                   help="seed of the data split, training and search (default 0)")
+    p.add_argument("--refine-steps", type=int_option(None, 1000), default=None, metavar="N",
                    help="greedy refinement fine-tunes per arch after the bisection (default 6)")
-    p.add_argument("--pretrain-epochs", type=int, default=None, metavar="N",
+    p.add_argument("--pretrain-epochs", type=int_option(None, 10_000), default=None, metavar="N",
                    help="epochs of dense pre-training of the task (default: the task's, 30 for digits)")
-    p.add_argument("--finetune-epochs", type=int, default=None, metavar="N",
+    p.add_argument("--finetune-epochs", type=int_option(None, 10_000), default=None, metavar="N",
                    help="fine-tuning budget of every candidate and baseline (default: the task's, 12 for digits)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
 

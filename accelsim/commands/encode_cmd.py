@@ -17,15 +17,17 @@ DESCRIPTION = ("Prune a workload (optional) and encode every weight into a spars
 def add_arguments(p) -> None:
     """Declare the ``accelsim encode`` options on parser ``p``."""
     from accelsim.commands.options import add_workload_args
+    from accelsim.numbers import int_option
 
     add_workload_args(p)
     p.add_argument("--prune", metavar="SCHEME", help="pruning scheme, e.g. unstructured:0.9, nm:2:4, "
                    "block:4x4:0.5, channel:0.5, kernel:0.5")
     p.add_argument("--format", "-f", default="csr", metavar="F",
                    help="dense, csr, csc, bsr:RxC, nm:N:M[:compact], bitmap (default csr)")
-    p.add_argument("--value-bits", type=int, default=8, help="bits per stored value (default 8)")
-    p.add_argument("--index-bits", type=int, default=None,
-                   help="bits per stored index (default: the minimal width)")
+    p.add_argument("--value-bits", type=int_option(1, 64), default=8, metavar="B",
+                   help="bits per stored value, 1 to 64 (default 8)")
+    p.add_argument("--index-bits", type=int_option(1, 64), default=None, metavar="B",
+                   help="bits per stored index, 1 to 64 (default: the minimal width)")
     p.add_argument("--json", metavar="PATH",
                    help="also write the result as JSON ('-': to standard output, the table then goes "
                         "to standard error)")
@@ -117,7 +119,7 @@ def run_encode(args) -> int:
     out = sys.stderr if args.json == STDOUT else sys.stdout
     workload = workload_from_args(args)
     report = None
-    if args.prune:
+    if args.prune is not None:
         from accelsim.prune import prune_with_report
         workload, report = prune_with_report(workload, args.prune)
     summary = encode_workload(workload, args.format, value_bits=args.value_bits, index_bits=args.index_bits)

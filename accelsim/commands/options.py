@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 
-__all__ = ["add_workload_args", "parse_input_shape", "workload_from_args"]
+__all__ = ["add_workload_args", "parse_input_shape", "workload_from_args", "MAX_SEED", "MAX_TOKENS"]
+
+from accelsim.numbers import int_option
+
+#: Largest ``--seed`` (NumPy's and torch's seeds take any integer up to 2**63 - 1 here).
+MAX_SEED = 2 ** 63 - 1
+#: Largest ``--tokens`` (the default ``max_dimension`` limit, see docs/limits.md).
+MAX_TOKENS = 2 ** 31 - 1
 
 _SHAPE = re.compile(r"^\s*[0-9]+\s*(,\s*[0-9]+\s*){1,2}$")   # ASCII digits only (not '٣' or '²')
 
@@ -37,9 +44,10 @@ def add_workload_args(p, required: bool = True) -> None:
                    help="bundled name (alexnet, vgg16, resnet18, resnet50, mobilenetv2, bert-base, "
                         "tiny-cnn), a workload .yaml, a SCALE-Sim topology .csv, or a checkpoint "
                         "(.safetensors, .pt/.pth/.bin state dict)")
-    p.add_argument("--tokens", type=int, default=128, metavar="T",
+    p.add_argument("--tokens", type=int_option(1, MAX_TOKENS), default=128, metavar="T",
                    help="tokens (GEMM M) for linear layers read from a checkpoint (default 128)")
-    p.add_argument("--seed", type=int, default=0, help="seed for synthetic weights and stimulus (default 0)")
+    p.add_argument("--seed", type=int_option(0, MAX_SEED), default=0,
+                   help="seed for synthetic weights and stimulus (default 0)")
     p.add_argument("--input-shape", type=parse_input_shape, default=None, metavar="C,H,W",
                    help="checkpoints with conv weights: the input of the first conv, e.g. 3,224,224 "
                         "(C,L for Conv1d); conv sizes are then assumed stride 1, 'same' padding "

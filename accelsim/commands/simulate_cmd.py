@@ -94,10 +94,9 @@ def _activation_sparsity(value):
     if value is None or value == "measured":
         return value
     if value.startswith("assume:"):
-        try:
-            density = float(value.split(":", 1)[1])
-        except ValueError:
-            density = None
+        from accelsim.numbers import parse_float
+
+        density = parse_float(value.split(":", 1)[1])
         if density is not None and 0.0 <= density <= 1.0:
             return value
     raise AccelsimInputError("invalid --activation-sparsity",

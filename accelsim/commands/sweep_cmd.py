@@ -19,10 +19,13 @@ def add_arguments(p) -> None:
                         "--report, the sweep folder")
     p.add_argument("--out", "-o", metavar="DIR", help="sweep folder: the store (sweep.sqlite) and report/")
     p.add_argument("--resume", action="store_true", help="skip the points already stored in DIR")
-    p.add_argument("--workers", "-j", type=int, default=None, metavar="N",
+    from accelsim.numbers import int_option
+
+    p.add_argument("--workers", "-j", type=int_option(1, 4096), default=None, metavar="N",
                    help="local worker processes (default: every core)")
     p.add_argument("--scheduler", metavar="ADDR", help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
-    p.add_argument("--chunk-size", type=int, default=None, metavar="N", help="points per task (default: automatic)")
+    p.add_argument("--chunk-size", type=int_option(1, 1_000_000), default=None, metavar="N",
+                   help="points per task, 1 to 1000000 (default: automatic)")
     p.add_argument("--no-report", action="store_true", help="do not write DIR/report at the end")
     p.add_argument("--check", action="store_true", help="validate the spec and every point (workloads loaded and pruned), print the counts, "
                         "run nothing")
@@ -50,9 +53,9 @@ def run_sweep(args) -> int:
     run_options = [("--out", args.out), ("--resume", args.resume), ("--workers", args.workers is not None),
                    ("--scheduler", args.scheduler), ("--chunk-size", args.chunk_size is not None),
                    ("--no-report", args.no_report), ("--check", args.check)]
-    if args.export and args.rebuild_report:
+    if args.export is not None and args.rebuild_report:
         raise AccelsimInputError("--export and --report exclude each other", hint="run them one after the other")
-    if args.export:
+    if args.export is not None:
         _refuse_with(args, "--export", run_options)
         from accelsim.sweep.results import export_results
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from accelsim.errors import AccelsimInputError, Problem
 
-__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_verify"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run_verify", "TOPS"]
+
+#: The generated tops ``--top`` names without ``--verilog``.
+TOPS = ("pe", "array")
 
 HELP = "verify the RTL against the simulator's PE model"
 DESCRIPTION = ("Drive the same stimulus into the simulator's bit-true PE/array "
@@ -18,13 +21,23 @@ DESCRIPTION = ("Drive the same stimulus into the simulator's bit-true PE/array "
 def add_arguments(p) -> None:
     """Declare the ``accelsim verify`` options on parser ``p``."""
     from accelsim.commands.options import add_workload_args
+    from accelsim.numbers import int_option
 
-    p.add_argument("--arch", "-a", required=True, metavar="A")
-    p.add_argument("--trials", type=int, default=100, help="random trials (without --workload)")
-    p.add_argument("--simulator", choices=("amaranth", "verilator"), default="verilator")
-    p.add_argument("--verilog", metavar="FILE", help="verify this Verilog instead of a freshly generated one")
-    p.add_argument("--top", metavar="NAME", help="which top to verify (default: the PE; "
-                   "the array with --shape or --workload)")
+    p.add_argument("--arch", "-a", required=True, metavar="A",
+                   help="architecture whose PE (and array) to verify: a bundled name, a YAML file or a "
+                        "SCALE-Sim .cfg")
+    p.add_argument("--trials", type=int_option(1), default=100, metavar="N",
+                   help="random trials without --workload: PE streams of 1-4 outputs each, or array folds "
+                        "(default 100; at most the max_verify_trials limit, 1,000,000 by default)")
+    p.add_argument("--simulator", choices=("amaranth", "verilator"), default="verilator",
+                   help="RTL simulator: verilator (builds the Verilog, default) or amaranth (the Amaranth "
+                        "component in Amaranth's Python simulator)")
+    p.add_argument("--verilog", metavar="FILE",
+                   help="verify this Verilog file instead of a freshly generated one (needs --simulator "
+                        "verilator)")
+    p.add_argument("--top", metavar="NAME",
+                   help="which top to verify: pe (default) or array (the default with --shape or "
+                        "--workload), or with --verilog the name of a module in that file")
     add_workload_args(p, required=False)
     p.add_argument("--layer", "-l", metavar="L", help="layer of --workload to verify on")
     p.add_argument("--prune", metavar="P", help="pruning scheme for the layer's weights, e.g. nm:2:4, "
@@ -55,6 +68,12 @@ def _check(args) -> None:
                 Problem("verilog", args.verilog, "given together with --whole-layer")])
     if args.trials < 1:
         raise AccelsimInputError("invalid --trials", [Problem("trials", args.trials, "an integer >= 1")])
+    from accelsim.limits import check_limit
+
+    check_limit("max_verify_trials", args.trials, "--trials", "trials", "invalid --trials")
+    if args.top is not None and (not args.top.strip() or (args.verilog is None and args.top not in TOPS)):
+        raise AccelsimInputError("invalid --top", [Problem("--top", args.top, "one of " + ", ".join(TOPS) + (
+            " (a module name is accepted only with --verilog FILE)"))])
 
 
 def _run_random(args, arch) -> int:
@@ -64,7 +83,8 @@ def _run_random(args, arch) -> int:
     from accelsim.rtl.verify import verify
 
     if args.verilog is not None and not Path(args.verilog).is_file():
-        raise AccelsimInputError(f"Verilog file {args.verilog!r} does not exist")
+        raise AccelsimInputError(f"Verilog file {args.verilog!r} does not exist",
+                                 [Problem("--verilog", args.verilog, "an existing Verilog file")])
     shape = top = None
     top = args.top
     if args.shape is not None:

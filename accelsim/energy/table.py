@@ -175,6 +175,25 @@ def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+#: Largest energy of one event (operation, access or bit), in pJ: 1 mJ, some 10^5 times a DRAM
+#: access; it keeps sums over any workload finite (docs/limits.md).
+MAX_EVENT_PJ = 1e9
+#: Largest SRAM size an energy point may be given for, in KiB (1 TiB).
+MAX_SRAM_KIB = 2.0 ** 30
+#: Largest SRAM write-to-read energy ratio.
+MAX_WRITE_OVER_READ = 1000.0
+
+
+def _energy_ok(value, scale: float) -> bool:
+    return _is_number(value) and value > 0 and value * scale <= MAX_EVENT_PJ
+
+
+def _energy_allowed(scale: float) -> str:
+    unit = next((u for u, f in ENERGY_UNITS_TO_PJ.items() if f == scale), "pJ")
+    top = f"{MAX_EVENT_PJ / scale:.0e}".replace("e+0", "e").replace("e+", "e")
+    return f"an energy > 0 and at most {top} {unit} (1 mJ) per event"
+
+
 def _points(raw, field: str, key_kind: str, scale: float, problems: ProblemCollector):
     """Validate a ``{key: value}`` mapping of positive points; return sorted ``(key, pJ)`` pairs."""
     if not isinstance(raw, dict) or not raw:
@@ -188,13 +207,13 @@ def _points(raw, field: str, key_kind: str, scale: float, problems: ProblemColle
             key_ok = _is_int(key) and 1 <= key <= 128
             allowed_key = "an integer number of bits from 1 to 128"
         else:
-            key_ok = _is_number(key) and key > 0
-            allowed_key = "a size in KiB > 0"
+            key_ok = _is_number(key) and 0 < key <= MAX_SRAM_KIB
+            allowed_key = f"a size in KiB > 0 and at most {MAX_SRAM_KIB:g}"
         if not key_ok:
             problems.add(f"{field} key", key, allowed_key)
             ok = False
-        if not _is_number(value) or value <= 0:
-            problems.add(f"{field}[{key}]", value, "an energy > 0")
+        if not _energy_ok(value, scale):
+            problems.add(f"{field}[{key}]", value, _energy_allowed(scale))
             ok = False
         if key_ok and _is_number(value):
             pairs.append((key, value))
@@ -230,7 +249,7 @@ def _read_entry(name: str, raw, problems: ProblemCollector):
     if kind == "ratio":
         if unit != "ratio":
             problems.add(f"{field}.unit", unit, "ratio")
-    elif unit not in ENERGY_UNITS_TO_PJ:
+    elif not isinstance(unit, str) or unit not in ENERGY_UNITS_TO_PJ:
         problems.add(f"{field}.unit", unit, "one of " + ", ".join(ENERGY_UNITS_TO_PJ))
     else:
         scale = ENERGY_UNITS_TO_PJ[unit]
@@ -239,8 +258,8 @@ def _read_entry(name: str, raw, problems: ProblemCollector):
     access_bits = None
     if kind in ("by_size", "access"):
         access_bits = raw.get("access_bits")
-        if not _is_int(access_bits) or access_bits < 1:
-            problems.add(f"{field}.access_bits", access_bits, "an integer >= 1 (bits per access)")
+        if not _is_int(access_bits) or not 1 <= access_bits <= 65536:
+            problems.add(f"{field}.access_bits", access_bits, "an integer from 1 to 65536 (bits per access)")
             access_bits = None
     if kind == "by_bits":
         pts = _points(raw.get("by_bits"), f"{field}.by_bits", "bits", scale or 1.0, problems)
@@ -251,15 +270,16 @@ def _read_entry(name: str, raw, problems: ProblemCollector):
     value = raw.get("value")
     if kind == "ratio":
         if name == "sram_write_over_read":
-            ok, allowed = _is_number(value) and value > 0, "a number > 0"
+            ok = _is_number(value) and 0 < value <= MAX_WRITE_OVER_READ
+            allowed = f"a number > 0 and at most {MAX_WRITE_OVER_READ:g}"
         else:
             ok, allowed = _is_number(value) and 0 <= value <= 1, "a number from 0 to 1"
         if not ok:
             problems.add(f"{field}.value", value, allowed)
             return None
         return float(value)
-    if not _is_number(value) or value <= 0:
-        problems.add(f"{field}.value", value, "an energy > 0")
+    if not _energy_ok(value, scale or 1.0):
+        problems.add(f"{field}.value", value, _energy_allowed(scale or 1.0))
         return None
     if "range" in raw:
         rng = raw["range"]
@@ -300,13 +320,13 @@ def energy_table_from_dict(data, source: str = "") -> EnergyTable:
     if not isinstance(source_text, str) or not source_text.strip():
         problems.add("source", source_text, "a non-empty string citing where the numbers come from")
     tech = data.get("technology_nm")
-    if not _is_number(tech) or tech <= 0:
-        problems.add("technology_nm", tech, "a number > 0 (process node in nm)")
+    if not _is_number(tech) or not 0 < tech <= 100_000:
+        problems.add("technology_nm", tech, "a number > 0 and at most 100000 (process node in nm)")
     for key in ("description", "scaling"):
         if key in data and not isinstance(data[key], str):
             problems.add(key, data[key], "a string")
-    if "supply_v" in data and (not _is_number(data["supply_v"]) or data["supply_v"] <= 0):
-        problems.add("supply_v", data["supply_v"], "a number > 0 (volts)")
+    if "supply_v" in data and (not _is_number(data["supply_v"]) or not 0 < data["supply_v"] <= 100):
+        problems.add("supply_v", data["supply_v"], "a number > 0 and at most 100 (volts)")
 
     entries = data.get("entries")
     parsed = {}
@@ -374,6 +394,18 @@ def load_energy_table(name_or_path) -> EnergyTable:
         raise AccelsimInputError("energy table must be a bundled table name or a path to a YAML file, "
                                  f"not {name_or_path!r}",
                                  hint="bundled tables: " + ", ".join(bundled_table_names()))
+    try:
+        return _load_named(name_or_path)
+    except OSError as exc:  # a name too long, a path through a regular file, ...
+        raise AccelsimInputError(f"cannot read energy table {_short(str(name_or_path))!r}: "
+                                 f"{exc.strerror or exc}") from None
+
+
+def _short(text: str, width: int = 120) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _load_named(name_or_path) -> EnergyTable:
     p = Path(name_or_path)
     if not p.exists() and not p.suffix and p.name == str(name_or_path):
         candidate = bundled_table_dir() / f"{p.name}.yaml"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from accelsim.errors import AccelsimInputError, Problem
+from accelsim.limits import current as current_limits, limit_problem
 
 __all__ = ["FormatSpec", "parse_format", "FORMAT_KINDS", "MAX_NM_M", "ALLOWED_FORMATS",
            "FORMAT_EXAMPLES"]
@@ -97,6 +99,9 @@ def _spec_problems(kind, block_shape, n, m, compact) -> list[Problem]:
               and all(_is_int(v) and v >= 1 for v in block_shape))
         if not ok:
             problems.append(Problem("format.block", block_shape, _BLOCK_ALLOWED))
+        elif block_shape[0] * block_shape[1] > current_limits().max_block_elements:
+            problems.append(limit_problem("max_block_elements", "format.block",
+                                          f"{block_shape[0]}x{block_shape[1]}", "elements per block"))
     elif block_shape is not None:
         problems.append(Problem("format.block", block_shape, f"None for format {kind!r}"))
     if kind == "nm":
@@ -113,7 +118,11 @@ def _spec_problems(kind, block_shape, n, m, compact) -> list[Problem]:
 
 
 def _parse_int(text: str):
-    return int(text) if text.isdigit() else text
+    """ASCII digits -> int; anything else (``'²'``, ``'٣'``) is returned as text and then refused."""
+    return int(text) if _DIGITS.fullmatch(text) else text
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 def parse_format(fmt) -> FormatSpec:
@@ -158,7 +167,7 @@ def parse_format(fmt) -> FormatSpec:
             problems.append(Problem("format", fmt, "bsr:RxC with the block shape, e.g. bsr:4x4"))
         else:
             dims = parts[1].split("x")
-            if len(dims) != 2 or not all(d.isdigit() and int(d) >= 1 for d in dims):
+            if len(dims) != 2 or not all(_DIGITS.fullmatch(d) and int(d) >= 1 for d in dims):
                 problems.append(Problem("format.block", parts[1], _BLOCK_ALLOWED))
             else:
                 return FormatSpec("bsr", block_shape=(int(dims[0]), int(dims[1])))

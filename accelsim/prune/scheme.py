@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
+from accelsim.limits import current as current_limits, limit_problem
+from accelsim.numbers import parse_float, parse_int
 
 __all__ = [
     "UnstructuredScheme",
@@ -174,6 +176,9 @@ class BlockScheme:
         if not (_is_int(self.rows) and _is_int(self.cols) and self.rows >= 1 and self.cols >= 1):
             problems.add("block.shape", f"{self.rows}x{self.cols}",
                          "RxC with positive integers R and C, e.g. 4x4")
+        elif self.rows * self.cols > current_limits().max_block_elements:
+            problems.problems.append(limit_problem("max_block_elements", "block.shape",
+                                                   f"{self.rows}x{self.cols}", "elements per block"))
         _check_sparsity("block.sparsity", self.sparsity, problems)
         _raise(problems, repr(f"block:{self.rows}x{self.cols}:{self.sparsity}"))
         object.__setattr__(self, "rows", int(self.rows))
@@ -288,9 +293,8 @@ _SCHEME_TYPES = (UnstructuredScheme, NMScheme, BlockScheme, ChannelScheme, Kerne
 # ---------------------------------------------------------------- parsing
 def _parse_sparsity(text: str, field: str, problems: ProblemCollector):
     body = text[:-1].strip() if text.endswith("%") else text
-    try:
-        value = float(body)
-    except ValueError:
+    value = parse_float(body)
+    if value is None:
         problems.add(field, text, "a number S with 0 <= S < 1 (or a percentage such as 90%)")
         return None
     if text.endswith("%"):
@@ -302,11 +306,10 @@ def _parse_sparsity(text: str, field: str, problems: ProblemCollector):
 
 
 def _parse_int(text: str, field: str, allowed: str, problems: ProblemCollector):
-    try:
-        return int(text)
-    except ValueError:
-        problems.add(field, text, allowed)
-        return None
+    value = parse_int(text)
+    if value is None:
+        problems.add(field, text if len(text) <= 40 else text[:37] + "...", allowed)
+    return value
 
 
 def _arity(kind: str, text: str, fields: list[str], required: int,
@@ -366,7 +369,7 @@ def parse_scheme(scheme) -> PruneScheme:
     fields = [f.strip() for f in text.split(":")]
     kind = fields[0].lower()
     problems = ProblemCollector()
-    if len(fields) == 2 and fields[0].isdigit() and fields[1].isdigit():
+    if len(fields) == 2 and parse_int(fields[0]) is not None and parse_int(fields[1]) is not None:
         kind, fields = "nm", ["nm", *fields]
     if kind not in _KINDS:
         problems.add("scheme", fields[0], "one of " + ", ".join(_KINDS))
@@ -411,12 +414,14 @@ def _parse_block(text, args, problems):
     parts = args[0].lower().split("x")
     rows = cols = None
     if len(parts) == 2:
-        try:
-            rows, cols = int(parts[0]), int(parts[1])
-        except ValueError:
+        rows, cols = parse_int(parts[0]), parse_int(parts[1])
+        if rows is None or cols is None:
             rows = cols = None
     if rows is None or rows < 1 or cols < 1:
         problems.add("block.shape", args[0], "RxC with positive integers R and C, e.g. 4x4")
+    elif rows * cols > current_limits().max_block_elements:
+        problems.problems.append(limit_problem("max_block_elements", "block.shape", args[0],
+                                               "elements per block"))
     s = _parse_sparsity(args[1], "block.sparsity", problems)
     opts = _options("block", [a.lower() for a in args[2:]], ("pad",), problems)
     return None if problems else BlockScheme(rows, cols, s, "pad" in opts)

@@ -36,6 +36,7 @@ _STYLE = {
     "grid.linewidth": 0.5,
     "axes.axisbelow": True,
     "svg.hashsalt": "accelsim",
+    "text.parse_math": True,        # labels escape "$" (accelsim.report.labels), whatever others set
     "figure.constrained_layout.h_pad": 0.06,
     "figure.constrained_layout.w_pad": 0.06,
 }

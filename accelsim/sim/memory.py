@@ -150,11 +150,26 @@ def _stalls(cycles, fetch_bits, writeback_bits, bits_per_cycle):
     return total
 
 
+def _check_stall_bound(cycles, fetch_bits, writeback_bits, bandwidth_bytes_per_cycle: float) -> None:
+    """Refuse bandwidths so low that the stall count could pass 2**53 (the kernel counts in int64)."""
+    from accelsim.errors import AccelsimInputError, Problem
+    from accelsim.limits import MAX_EXACT_COUNT
+
+    moved = float(np.sum(fetch_bits, dtype=np.float64) + np.sum(writeback_bits, dtype=np.float64))
+    bound = moved / (float(bandwidth_bytes_per_cycle) * 8.0) + 2.0 * cycles.size + 2.0
+    if not bound <= MAX_EXACT_COUNT:
+        raise AccelsimInputError("DRAM bandwidth too low for this layer", [Problem(
+            "dram.bandwidth_bytes_per_cycle", bandwidth_bytes_per_cycle,
+            f"enough bandwidth to move the layer's {moved / 8:,.0f} bytes in at most 2**53 stall cycles "
+            f"(at least {moved / 8 / MAX_EXACT_COUNT:.3g} B/cycle)")])
+
+
 def stall_cycles(cycles: np.ndarray, fetch_bits: np.ndarray, writeback_bits: np.ndarray,
                  bandwidth_bytes_per_cycle: float) -> int:
     """Stall cycles of a fold sequence; 0 for unlimited bandwidth."""
     if math.isinf(bandwidth_bytes_per_cycle) or cycles.size == 0:
         return 0
+    _check_stall_bound(cycles, fetch_bits, writeback_bits, bandwidth_bytes_per_cycle)
     return int(_stalls(np.ascontiguousarray(cycles, dtype=np.int64),
                        np.ascontiguousarray(fetch_bits, dtype=np.float64),
                        np.ascontiguousarray(writeback_bits, dtype=np.float64),

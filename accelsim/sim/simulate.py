@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
 from accelsim.sim.hw_zeros import hardware_nonzero_view
 from accelsim.sim.limiter import cycle_breakdown, limiter
 from accelsim.sim.mapping import chosen_traffic, map_layer, mapping_problem, scalesim_mapping
@@ -81,11 +81,10 @@ def _check_activation(value, problems: ProblemCollector):
     if value == "none":
         return "none", 1.0
     if isinstance(value, str) and value.startswith("assume:"):
-        try:
-            density = float(value.split(":", 1)[1])
-        except ValueError:
-            density = math.nan
-        if 0.0 <= density <= 1.0:
+        from accelsim.numbers import parse_float
+
+        density = parse_float(value.split(":", 1)[1])
+        if density is not None and 0.0 <= density <= 1.0:
             return "layer", density
     problems.add("activation_sparsity", value, ACTIVATION_SPARSITY_HELP)
     return "none", 1.0
@@ -145,6 +144,58 @@ def _with_synthetic_weights(workload: Workload, seed: int) -> tuple[Workload, li
     return workload.with_layers(layers), filled
 
 
+# ----------------------------------------------------------------------------- size checks
+def _ceil_div(a: int, b: int) -> int:
+    return -(-int(a) // int(b))
+
+
+def check_layer_work(layer: Layer, arch: ArchSpec, dataflow: str) -> None:
+    """Refuse a layer whose schedule would hold more than ``max_folds`` folds (before building it).
+
+    Upper bounds of the folds (dense weights; sparsity only removes folds): WS
+    ``groups * ceil(N/cols) * ceil(K/rows)``, OS ``groups * ceil(N/cols) * ceil(M/rows)``,
+    IS ``groups * ceil(M/cols) * ceil(K/rows)``; the per-channel arrays hold ``groups * N``
+    entries. The simulator keeps a few int64 and float64 values per fold.
+    """
+    from accelsim.limits import current, limit_problem
+
+    rows, cols = arch.array.rows, arch.array.cols
+    g, m, k, n = int(layer.groups), int(layer.m), int(layer.k), int(layer.n)
+    if dataflow == "ws":
+        folds = g * _ceil_div(n, cols) * _ceil_div(k, rows)
+    elif dataflow == "os":
+        folds = g * _ceil_div(n, cols) * _ceil_div(m, rows)
+    else:
+        folds = g * _ceil_div(m, cols) * _ceil_div(k, rows)
+    work = max(folds, g * n)
+    if work > current().max_folds:
+        raise AccelsimInputError(f"layer {layer.name!r} is too large to simulate on a {rows}x{cols} "
+                                 f"{dataflow.upper()} array", [limit_problem(
+                                     "max_folds", f"{layer.name} (M={m}, K={k}, N={n}, groups={g})",
+                                     work, "array folds per layer")])
+
+
+def _check_exact(layers, arch: ArchSpec) -> None:
+    """Refuse results whose counts exceed 2**53 (not exact in float64; near int64 wrap-around)."""
+    from accelsim.limits import MAX_EXACT_COUNT
+
+    totals: dict[str, int] = {"cycles": 0}
+    for layer in layers:
+        totals["cycles"] += int(layer.cycles)
+        for key, value in layer.events.items():
+            totals[key] = totals.get(key, 0) + int(value)
+        if min(int(v) for v in layer.events.values()) < 0 or layer.cycles < 0:
+            raise AccelsimInputError(f"layer {layer.name!r}: negative event counts (an overflow)",
+                                     hint="report this with the arch and workload files")
+    big = {key: value for key, value in totals.items() if value > MAX_EXACT_COUNT}
+    if big:
+        key, value = next(iter(big.items()))
+        raise AccelsimInputError("counts too large to represent exactly", [Problem(
+            key, f"{value:,}", f"at most 2**53 = {MAX_EXACT_COUNT:,} (float64 is exact up to there); use a smaller "
+            f"workload, a larger array or more DRAM bandwidth than {arch.dram_bandwidth_bytes_per_cycle:g} "
+            "B/cycle (dram.bandwidth_bytes_per_cycle)")])
+
+
 # ----------------------------------------------------------------------------- one layer
 def _input_bits(layer: Layer, activation_bits: int) -> int:
     """Unique input activations of a layer (the ifmap without padding, or the M x K operand)."""
@@ -192,6 +243,7 @@ def _simulate_layer(layer: Layer, arch: ArchSpec, dataflow: str, fmt, density: f
     if not exploited:
         notes.append(f"format {fmt.name} is not exploited by this PE "
                      f"({arch.sparsity.describe()}): ran dense")
+    check_layer_work(layer, arch, dataflow)
     view = None
     if layer.weight is None:
         if fmt.name != "dense":
@@ -410,6 +462,7 @@ def simulate(workload_or_layer, arch, *, dataflow=None, prune=None, format=None,
         _simulate_layer(layer, arch, df, fmt, _layer_density(layer, act_mode, act_default),
                         format is None, table, mapping_spec, prices)
         for layer in workload.layers)
+    _check_exact(layers, arch)
     return SimResult(layers=layers, total=_total(layers, arch), arch=arch, dataflow=df,
                      format=fmt.name, prune=prune, activation_sparsity=activation_sparsity,
                      workload=workload.name, notes=tuple(notes), mapping=mapping_spec.describe())

@@ -12,7 +12,8 @@ from accelsim.spec.arch import (ACTIVATION_SPARSITY_MODES, DATAFLOWS, MAPPING_MO
                                 MAPPING_OBJECTIVES, SPARSE_KINDS, ArchSpec, ArraySpec, BufferSpec,
                                 MappingSpec, PrecisionSpec, SparseSupport)
 
-__all__ = ["load_arch", "arch_from_dict", "EXAMPLE_ARCH_YAML", "bundled_arch_dir"]
+__all__ = ["load_arch", "arch_from_dict", "EXAMPLE_ARCH_YAML", "bundled_arch_dir", "BUFFER_KIB_RANGE",
+           "BANDWIDTH_RANGE", "CLOCK_MHZ_RANGE", "MAX_BLOCK_SIDE"]
 
 EXAMPLE_ARCH_YAML = """\
 name: nm24-32x32
@@ -34,6 +35,15 @@ _HINT = "example of a valid architecture file:\n" + EXAMPLE_ARCH_YAML
 _TOP_KEYS = {"name", "description", "array", "dataflow", "precision", "pe", "buffers", "dram",
              "clock_mhz", "energy_table", "mapping"}
 _PE_KEYS = {"sparsity", "n", "m", "index_bits", "block", "lanes", "activation_sparsity"}
+
+
+#: Allowed ranges of the real-valued fields: ``(low, high, what the message says)``. They keep every
+#: derived count (stall cycles, bytes, latency) far from float64/int64 overflow (docs/limits.md).
+BUFFER_KIB_RANGE = (2.0 ** -10, 2.0 ** 30, "a size in KiB from 0.0009765625 (1 byte) to 1073741824 (1 TiB)")
+BANDWIDTH_RANGE = (1e-3, 1e6, 'a number of bytes/cycle from 0.001 to 1000000, or "unlimited"')
+CLOCK_MHZ_RANGE = (1e-3, 1e6, "a clock in MHz from 0.001 to 1000000")
+#: Largest side of a sparse block (``pe.block``).
+MAX_BLOCK_SIDE = 4096
 
 
 def bundled_arch_dir() -> Path:
@@ -88,13 +98,15 @@ class _Reader:
             return None
         return value
 
-    def number(self, data: dict, key: str, path: str, default=None, positive: bool = True):
+    def number(self, data: dict, key: str, path: str, default=None, bounds=None):
+        """A finite number in ``bounds`` (``(low, high, text)``; default: any number > 0)."""
         value = data.get(key, default)
+        low, high, allowed = bounds or (0.0, math.inf, "a number > 0")
         if value is None:
-            self.problems.add(path, None, "a number > 0 (field is missing)")
+            self.problems.add(path, None, f"{allowed} (field is missing)")
             return None
-        if not _is_number(value) or (positive and value <= 0):
-            self.problems.add(path, value, "a number > 0")
+        if not _is_number(value) or not (value > 0 and low <= value <= high):
+            self.problems.add(path, value, allowed)
             return None
         return float(value)
 
@@ -113,29 +125,26 @@ def _bandwidth(data: dict, key: str, path: str, reader: _Reader):
     raw = data.get(key)
     if isinstance(raw, str) and raw.strip().lower() in ("unlimited", "inf", "calc"):
         return math.inf
-    value = reader.number(data, key, path)
-    if value is None:
-        # replace the generic message with one that mentions "unlimited"
-        last = reader.problems.problems.pop()
-        reader.problems.add(last.field, last.value, 'a number > 0, or "unlimited"')
-    return value
+    return reader.number(data, key, path, bounds=BANDWIDTH_RANGE)
 
 
 def _parse_block(value, reader: _Reader, path: str):
-    """Accept ``"4x4"``, ``[4, 4]`` or ``{rows: 4, cols: 4}``."""
+    """Accept ``"4x4"``, ``[4, 4]`` or ``{rows: 4, cols: 4}`` (ASCII digits, each side 1 to 4096)."""
+    shape = None
     if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+)\s*x\s*(\d+)\s*", value)
+        match = re.fullmatch(r"\s*([0-9]{1,9})\s*x\s*([0-9]{1,9})\s*", value)
         if match:
-            rows, cols = int(match.group(1)), int(match.group(2))
-            if rows >= 1 and cols >= 1:
-                return rows, cols
-    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_int(v) and v >= 1 for v in value):
-        return int(value[0]), int(value[1])
+            shape = int(match.group(1)), int(match.group(2))
+    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_int(v) for v in value):
+        shape = int(value[0]), int(value[1])
     elif isinstance(value, dict) and set(value) == {"rows", "cols"}:
         r, c = value["rows"], value["cols"]
-        if _is_int(r) and _is_int(c) and r >= 1 and c >= 1:
-            return r, c
-    reader.problems.add(path, value, 'a block shape such as "4x4", [4, 4] or {rows: 4, cols: 4}')
+        if _is_int(r) and _is_int(c):
+            shape = r, c
+    if shape is not None and all(1 <= v <= MAX_BLOCK_SIDE for v in shape):
+        return shape
+    reader.problems.add(path, value, 'a block shape such as "4x4", [4, 4] or {rows: 4, cols: 4} '
+                                     f"(rows and cols integers from 1 to {MAX_BLOCK_SIDE})")
     return None
 
 
@@ -184,11 +193,40 @@ def _parse_sparsity(pe: dict, reader: _Reader, problems: ProblemCollector) -> Sp
                          block_cols=block_cols, lanes=lanes, activation=activation)
 
 
-def arch_from_dict(data, source: str = "") -> ArchSpec:
+def _check_energy_table(table: str, source: str, problems: ProblemCollector) -> None:
+    """Load the arch's energy table (cached), turning its problems into ``energy_table`` problems.
+
+    A relative path is looked up as the simulator does (:func:`accelsim.energy.model`): from the
+    working directory, else next to the arch file.
+    """
+    from accelsim.energy.table import load_energy_table
+
+    try:
+        where = table
+        if source and (table.endswith((".yaml", ".yml")) or "/" in table) and not Path(table).is_absolute():
+            beside = Path(source).resolve().parent / table
+            if not Path(table).exists() and beside.exists():
+                where = str(beside)
+        load_energy_table(where)
+    except AccelsimInputError as exc:
+        if exc.problems:
+            for p in exc.problems:
+                problems.add(f"energy_table ({table}): {p.field}", p.value, p.allowed)
+        else:
+            problems.add("energy_table", table, exc.summary.splitlines()[0] + (
+                f"; {exc.hint.splitlines()[0]}" if exc.hint else ""))
+    except OSError as exc:  # e.g. a name too long for the file system
+        problems.add("energy_table", table if len(table) <= 80 else table[:77] + "...",
+                     f"an energy table name or a readable YAML file ({exc.strerror or exc})")
+
+
+def arch_from_dict(data, source: str = "", *, check_energy_table: bool = True) -> ArchSpec:
     """Validate a mapping (parsed YAML) and build an :class:`ArchSpec`.
 
     Every problem is collected and raised together in one
-    :class:`~accelsim.errors.AccelsimInputError`.
+    :class:`~accelsim.errors.AccelsimInputError`. The energy table the arch
+    names is loaded and checked too (``check_energy_table=False`` skips that;
+    a relative path is taken from the working directory).
     """
     where = f" {source}" if source else ""
     if not isinstance(data, dict):
@@ -208,8 +246,9 @@ def arch_from_dict(data, source: str = "") -> ArchSpec:
 
     array = reader.section(data, "array", "array")
     reader.unknown(array, {"rows", "cols"}, "array")
-    rows = reader.integer(array, "rows", "array.rows", minimum=1, maximum=4096) if array else None
-    cols = reader.integer(array, "cols", "array.cols", minimum=1, maximum=4096) if array else None
+    has_array = isinstance(data.get("array"), dict)
+    rows = reader.integer(array, "rows", "array.rows", minimum=1, maximum=4096) if has_array else None
+    cols = reader.integer(array, "cols", "array.cols", minimum=1, maximum=4096) if has_array else None
 
     dataflow = reader.choice(data, "dataflow", "dataflow", DATAFLOWS)
 
@@ -229,9 +268,9 @@ def arch_from_dict(data, source: str = "") -> ArchSpec:
     reader.unknown(buffers, {"weight_kib", "input_kib", "output_kib", "input_read_bytes_per_cycle"},
                    "buffers")
     sizes = {}
-    if buffers:
+    if isinstance(data.get("buffers"), dict):
         for key in ("weight_kib", "input_kib", "output_kib"):
-            sizes[key] = reader.number(buffers, key, f"buffers.{key}")
+            sizes[key] = reader.number(buffers, key, f"buffers.{key}", bounds=BUFFER_KIB_RANGE)
         if "input_read_bytes_per_cycle" in buffers:
             sizes["input_read_bytes_per_cycle"] = _bandwidth(
                 buffers, "input_read_bytes_per_cycle", "buffers.input_read_bytes_per_cycle", reader)
@@ -239,13 +278,15 @@ def arch_from_dict(data, source: str = "") -> ArchSpec:
     dram = reader.section(data, "dram", "dram")
     reader.unknown(dram, {"bandwidth_bytes_per_cycle"}, "dram")
     bandwidth = None
-    if dram:
+    if isinstance(data.get("dram"), dict):
         bandwidth = _bandwidth(dram, "bandwidth_bytes_per_cycle", "dram.bandwidth_bytes_per_cycle", reader)
 
-    clock = reader.number(data, "clock_mhz", "clock_mhz", default=1000.0)
+    clock = reader.number(data, "clock_mhz", "clock_mhz", default=1000.0, bounds=CLOCK_MHZ_RANGE)
     table = data.get("energy_table", "horowitz45")
     if not isinstance(table, str) or not table.strip():
         problems.add("energy_table", table, "the name of an energy table (e.g. horowitz45) or a path")
+    elif check_energy_table:
+        _check_energy_table(table.strip(), source, problems)
 
     mapping = parse_mapping_section(data.get("mapping"), problems)
 

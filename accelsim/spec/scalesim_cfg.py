@@ -31,6 +31,8 @@ import math
 from pathlib import Path
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.numbers import parse_float, parse_int
+from accelsim.spec.load import BANDWIDTH_RANGE, BUFFER_KIB_RANGE
 from accelsim.spec.arch import ArchSpec, ArraySpec, BufferSpec, MappingSpec, PrecisionSpec, SparseSupport
 
 __all__ = ["load_scalesim_cfg", "parse_scalesim_cfg", "EXAMPLE_SCALESIM_CFG"]
@@ -68,10 +70,7 @@ def _int_field(parser, key: str, problems: ProblemCollector, maximum: int = 4096
     if raw is None:
         problems.add(where, None, f"an integer from 1 to {maximum} (field is missing)")
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
+    value = parse_int(raw)
     if value is None or not 1 <= value <= maximum:
         problems.add(where, raw, f"an integer from 1 to {maximum}")
         return None
@@ -84,12 +83,10 @@ def _size_field(parser, key: str, problems: ProblemCollector):
     if raw is None:
         problems.add(where, None, "a size in kB > 0 (field is missing)")
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        problems.add(where, raw, "a size in kB > 0")
+    value = parse_float(raw)
+    low, high, _ = BUFFER_KIB_RANGE
+    if value is None or not (value > 0 and low <= value <= high):
+        problems.add(where, raw, f"a size in kB from {low:g} to {high:g}")
         return None
     return value
 
@@ -109,12 +106,11 @@ def _bandwidth(parser, problems: ProblemCollector):
     if raw is None:
         problems.add(where, None, "a number of words/cycle > 0 (required when InterfaceBandwidth is USER)")
         return None
-    try:
-        value = float(raw.split(",")[0])
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        problems.add(where, raw, "a number of words/cycle > 0 (or a comma-separated list of them)")
+    value = parse_float(raw.split(",")[0])
+    low, high, _ = BANDWIDTH_RANGE
+    if value is None or not (value > 0 and low <= value <= high):
+        problems.add(where, raw, f"a number of words/cycle from {low:g} to {high:g} (or a comma-separated "
+                                 "list of them)")
         return None
     return value
 
@@ -184,9 +180,7 @@ def load_scalesim_cfg(path) -> ArchSpec:
         Missing/unreadable file, not an INI file, or missing/bad fields (all
         problems listed together).
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AccelsimInputError(f"cannot read SCALE-Sim config {str(path)!r}: {exc}") from None
+    from accelsim.yamlio import read_text_file
+
+    text = read_text_file(path, "SCALE-Sim config")
     return parse_scalesim_cfg(text, source=str(path))

@@ -16,7 +16,8 @@ def _figure(rows: int, cols: int, width: float, height: float):
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.hashsalt": "accelsim", "font.size": 8})
+    # names are text, never math: "$\\x$" in a workload or arch name must not reach mathtext
+    plt.rcParams.update({"svg.hashsalt": "accelsim", "font.size": 8, "text.parse_math": False})
     fig, axes = plt.subplots(rows, cols, figsize=(width, height), dpi=100, squeeze=False)
     return plt, fig, axes
 

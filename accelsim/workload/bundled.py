@@ -25,10 +25,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from accelsim.bundled_data import WORKLOADS_DIR_ENV, bundled_dir
 from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.limits import current as current_limits, limit_problem
 from accelsim.workload.layer import Layer, Workload, conv_layer, conv_output_size, linear_layer, matmul_layer
 
 __all__ = [
@@ -156,7 +156,15 @@ class _Checker:
             extra = ' or "tokens"' if allow_tokens else ""
             self.bad(key, value, f"an integer >= {minimum}{extra}")
             return default if default is not None else minimum
+        if value > current_limits().max_dimension:
+            self.too_big(key, value)
+            return default if default is not None else minimum
         return value
+
+    def too_big(self, key: str, value) -> None:
+        self.problems.problems.append(limit_problem("max_dimension", f"{self.path}.{key}", value,
+                                                    "per layer dimension"))
+        self.ok = False
 
     def pair(self, key: str, default=None, minimum: int = 1):
         if key not in self.data:
@@ -165,10 +173,17 @@ class _Checker:
                 return (minimum, minimum)
             return (default, default)
         value = self.data[key]
+        top = current_limits().max_dimension
         if _is_int(value) and value >= minimum:
+            if value > top:
+                self.too_big(key, value)
+                return (minimum, minimum)
             return (value, value)
         if (isinstance(value, list) and len(value) == 2
                 and all(_is_int(v) and v >= minimum for v in value)):
+            if max(value) > top:
+                self.too_big(key, value)
+                return (minimum, minimum)
             return (value[0], value[1])
         self.bad(key, value, f"an integer >= {minimum} or a list [h, w] of such integers")
         return (minimum, minimum)
@@ -191,7 +206,7 @@ class _Checker:
 def _parse_layer(item: dict, path: str, name: str, tokens: int, batch: int,
                  problems: ProblemCollector) -> Layer | None:
     kind = item.get("type")
-    if kind not in _LAYER_KEYS:
+    if not isinstance(kind, str) or kind not in _LAYER_KEYS:
         problems.add(f"{path}.type", kind if "type" in item else "<missing>", "conv, linear or matmul")
         return None
     c = _Checker(problems, path, item, tokens)
@@ -233,8 +248,51 @@ def _parse_layer(item: dict, path: str, name: str, tokens: int, batch: int,
     return layer if density is None else layer.with_shape(input_density=density)
 
 
+def _expanded_count(items, depth: int, cap: int, memo: dict) -> int:
+    """Layers ``items`` expands to (repeat blocks multiplied out), stopping early above ``cap``."""
+    if not isinstance(items, list):
+        return 1
+    key = id(items)
+    if key in memo:
+        return memo[key]
+    total = 0
+    for item in items:
+        if isinstance(item, dict) and "repeat" in item:
+            count = item["repeat"]
+            if not _is_int(count) or count < 1 or depth > current_limits().max_repeat_depth:
+                total += 1
+                continue
+            inner = _expanded_count(item.get("layers"), depth + 1, cap, memo)
+            total += count * inner
+        else:
+            total += 1
+        if total > cap:
+            break
+    memo[key] = total
+    return total
+
+
+def _repeat_fits(item: dict, count: int, ipath: str, done: int, problems: ProblemCollector,
+                 depth: int) -> bool:
+    """Check a repeat block against ``max_repeat_depth`` and ``max_layers`` before expanding it."""
+    limits = current_limits()
+    if depth >= limits.max_repeat_depth:
+        problems.problems.append(limit_problem("max_repeat_depth", f"{ipath}.repeat", depth + 1,
+                                               "nested repeat blocks"))
+        return False
+    cap = limits.max_layers
+    inner = _expanded_count(item.get("layers"), depth + 1, cap, {})
+    layers = count * inner
+    if done + layers > cap:
+        expands = f"more than {cap:,}" if inner > cap else f"{layers:,}"
+        problems.problems.append(limit_problem(
+            "max_layers", f"{ipath}.repeat", f"{count:,} (expands to {expands} layers)", "layers per workload"))
+        return False
+    return True
+
+
 def _parse_items(items, path: str, prefix: str, tokens: int, batch: int,
-                 problems: ProblemCollector, out: list, names: dict) -> None:
+                 problems: ProblemCollector, out: list, names: dict, depth: int = 0) -> None:
     if not isinstance(items, list) or not items:
         problems.add(path, items, "a non-empty list of layers")
         return
@@ -259,10 +317,12 @@ def _parse_items(items, path: str, prefix: str, tokens: int, batch: int,
                 c.bad("layers", "<missing>", "a non-empty list of layers repeated `repeat` times")
             if not c.ok or full is None:
                 continue
+            if not _repeat_fits(item, count, ipath, len(out), problems, depth):
+                continue
             for r in range(count):
                 sub = []
                 _parse_items(item["layers"], f"{ipath}.layers", f"{full}.{r}", tokens, batch,
-                             problems, sub, names)
+                             problems, sub, names, depth + 1)
                 out.extend(sub)
                 if problems:  # report a bad block once, not `count` times
                     break
@@ -331,6 +391,11 @@ def parse_workload_yaml(data, *, origin: str, tokens: int = 128, batch: int = 1)
                                                "previous layer's output, no branches or residual additions)")
         sequential = False
     layers: list[Layer] = []
+    cap = current_limits().max_layers
+    if isinstance(data.get("layers"), list) and len(data["layers"]) > cap:   # before parsing any of them
+        problems.problems.append(limit_problem("max_layers", "layers", f"{len(data['layers']):,} entries",
+                                               "layers per workload"))
+        raise AccelsimInputError(summary, problems.problems)
     _parse_items(data.get("layers"), "layers", "", tokens, batch, problems, layers, {})
     problems.raise_if_any(summary, _EXAMPLE)
     workload = Workload(name=name, layers=tuple(layers), source=origin, sequential=sequential)
@@ -341,17 +406,11 @@ def parse_workload_yaml(data, *, origin: str, tokens: int = 128, batch: int = 1)
 def read_workload_yaml(path: Path, *, origin: str | None = None, tokens: int = 128,
                        batch: int = 1) -> WorkloadFile:
     """Read and parse a YAML workload file (see :func:`parse_workload_yaml`)."""
+    from accelsim.yamlio import load_yaml_text, read_text_file
+
     origin = origin or str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AccelsimInputError(f"cannot read workload file {origin}", [], str(exc)) from None
+    text = read_text_file(path, "workload file")
     if not text.strip():
         raise AccelsimInputError(f"invalid workload file {origin}", [], f"the file is empty.\n{_EXAMPLE}")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        raise AccelsimInputError(f"invalid workload file {origin}", [],
-                                 f"not valid YAML: {exc}") from None
+    data = load_yaml_text(text, f"workload file {origin}", _EXAMPLE)
     return parse_workload_yaml(data, origin=origin, tokens=tokens, batch=batch)

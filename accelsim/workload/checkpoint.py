@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from accelsim.errors import AccelsimInputError, Problem
 from accelsim.workload.checkpoint_layout import (EMBEDDING_MARKERS, SkippedTensor, attach_weights,
@@ -125,11 +124,9 @@ def _metadata_workload(text, path: Path, tokens: int, batch: int) -> Workload:
         raise AccelsimInputError(f"invalid workload description in {origin}", [
             Problem(WORKLOAD_METADATA_KEY, f"{len(text)} characters",
                     f"at most {MAX_METADATA_YAML_BYTES} bytes of YAML")])
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise AccelsimInputError(f"invalid workload description in {origin}", [],
-                                 f"not valid YAML: {exc}") from None
+    from accelsim.yamlio import load_yaml_text
+
+    data = load_yaml_text(text, f"workload description in {origin}")
     return parse_workload_yaml(data, origin=origin, tokens=tokens, batch=batch).workload
 
 
@@ -200,7 +197,11 @@ def read_checkpoint(path, *, tokens: int = 128, batch: int = 1, input_shape=None
         plan.extend(more)
         notes.extend(chain_notes)
     if not plan:
-        kinds = sorted({s.reason for s in skipped})
+        by_reason: dict = {}
+        for s in skipped:
+            by_reason.setdefault(s.reason, []).append(s.key)
+        kinds = [f"{reason} ({', '.join(keys[:5])}{', ...' if len(keys) > 5 else ''})"
+                 for reason, keys in sorted(by_reason.items())]
         raise AccelsimInputError(
             f"no conv or linear layers found in checkpoint {path}",
             [Problem("checkpoint", f"{len(skipped)} tensor(s)",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.limits import current as current_limits, limit_problem
 
 __all__ = ["ConvParams", "Layer", "Workload", "conv_layer", "linear_layer", "matmul_layer", "conv_output_size"]
 
@@ -96,10 +97,25 @@ class Layer:
         problems = ProblemCollector()
         if self.kind not in LAYER_KINDS:
             problems.add(f"{self.name}.kind", self.kind, " or ".join(LAYER_KINDS))
+        limits = current_limits()
         for attr in ("m", "k", "n", "groups"):
             value = getattr(self, attr)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 problems.add(f"{self.name}.{attr}", value, "an integer >= 1")
+            elif value > limits.max_dimension:
+                problems.problems.append(limit_problem("max_dimension", f"{self.name}.{attr}", int(value),
+                                                       "per layer dimension"))
+        if not problems:
+            macs = int(self.groups) * int(self.m) * int(self.k) * int(self.n)
+            if macs > limits.max_layer_macs:
+                problems.problems.append(limit_problem(
+                    "max_layer_macs", f"{self.name}.macs", f"{macs:,} (M={self.m}, K={self.k}, N={self.n}, "
+                    f"groups={self.groups})", "multiply-accumulates per layer"))
+            elements = int(self.groups) * int(self.n) * int(self.k)
+            if self.kind != "matmul" and elements > limits.max_weight_elements:
+                problems.problems.append(limit_problem(
+                    "max_weight_elements", f"{self.name}.weights", f"{elements:,} ({self.groups * self.n} x "
+                    f"{self.k})", "weights per layer"))
         if self.weight is not None and not problems:
             w = np.asarray(self.weight)
             expected = self.groups * self.n * self.k
@@ -179,8 +195,18 @@ class Workload:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
-        names = [layer.name for layer in self.layers]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        limits = current_limits()
+        if len(self.layers) > limits.max_layers:
+            raise AccelsimInputError(f"workload {self.name!r} is too large", [limit_problem(
+                "max_layers", "layers", len(self.layers), "layers per workload")])
+        seen, dupes = set(), set()
+        for layer in self.layers:
+            (dupes if layer.name in seen else seen).add(layer.name)
+        dupes = sorted(dupes)
+        weights = sum(int(l.groups) * int(l.n) * int(l.k) for l in self.layers if l.kind != "matmul")
+        if weights > limits.max_workload_weight_elements:
+            raise AccelsimInputError(f"workload {self.name!r} is too large", [limit_problem(
+                "max_workload_weight_elements", "weights", weights, "weights per workload")])
         if dupes:
             raise AccelsimInputError(
                 f"workload {self.name!r} has duplicate layer names: {', '.join(dupes)}"
@@ -238,15 +264,22 @@ def conv_layer(
     ph, pw = pair(padding)
     dh, dw = pair(dilation)
     problems = ProblemCollector()
+    top = current_limits().max_dimension
     for fname, v in (("in_channels", in_channels), ("in_h", in_h), ("in_w", in_w),
                      ("out_channels", out_channels), ("kernel_h", kh), ("kernel_w", kw),
                      ("stride_h", sh), ("stride_w", sw), ("dilation_h", dh), ("dilation_w", dw),
                      ("groups", groups), ("batch", batch)):
         if int(v) < 1:
             problems.add(f"{name}.{fname}", v, "an integer >= 1")
+        elif int(v) > top:
+            problems.problems.append(limit_problem("max_dimension", f"{name}.{fname}", int(v),
+                                                   "per layer dimension"))
     for fname, v in (("pad_h", ph), ("pad_w", pw)):
         if v < 0:
             problems.add(f"{name}.{fname}", v, "an integer >= 0")
+        elif v > top:
+            problems.problems.append(limit_problem("max_dimension", f"{name}.{fname}", int(v),
+                                                   "per layer dimension"))
     if groups >= 1 and (in_channels % groups or out_channels % groups):
         problems.add(f"{name}.groups", groups,
                      f"a divisor of both in_channels ({in_channels}) and out_channels ({out_channels})")

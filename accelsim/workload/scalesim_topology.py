@@ -36,6 +36,8 @@ import warnings
 from pathlib import Path
 
 from accelsim.errors import AccelsimInputError, ProblemCollector
+from accelsim.limits import check_limit, current as current_limits, limit_problem
+from accelsim.numbers import parse_int
 from accelsim.workload.layer import Layer, Workload, conv_layer, linear_layer
 
 __all__ = ["parse_scalesim_topology", "read_scalesim_topology", "CONV_HEADER", "GEMM_HEADER"]
@@ -64,12 +66,13 @@ def _key(cell: str) -> str:
 
 
 def _int(problems: ProblemCollector, where: str, text: str, minimum: int = 1) -> int | None:
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
+    value = parse_int(text)
+    top = current_limits().max_dimension
     if value is None or value < minimum:
-        problems.add(where, text, f"an integer >= {minimum}")
+        problems.add(where, text if len(text) <= 40 else text[:37] + "...", f"an integer >= {minimum}")
+        return None
+    if value > top:
+        problems.problems.append(limit_problem("max_dimension", where, value, "per layer dimension"))
         return None
     return value
 
@@ -78,7 +81,7 @@ def _sparsity(problems: ProblemCollector, where: str, text: str) -> bool:
     """Check an ``N:M`` sparsity cell; True if it asks for sparsity."""
     if text == "" or text.lower() == "dense":
         return False
-    match = re.fullmatch(r"(\d+)\s*:\s*(\d+)", text)
+    match = re.fullmatch(r"([0-9]{1,9})\s*:\s*([0-9]{1,9})", text)
     if not match or not 1 <= int(match[1]) <= int(match[2]):
         problems.add(where, text, "N:M with 1 <= N <= M (e.g. 2:4), or empty")
         return False
@@ -122,6 +125,8 @@ def parse_scalesim_topology(text: str, *, origin: str, batch: int = 1) -> Worklo
             summary, [], f"line {header_line}: unrecognised header {', '.join(header)!r}.\n" + _HINT)
     if len(rows) == 1:
         raise AccelsimInputError(summary, [], "the file has a header but no layers.\n" + _HINT)
+    check_limit("max_layers", len(rows) - 1, "layers", "layers per workload (one per row)",
+                f"{summary}: too many rows")
     problems = ProblemCollector()
     layers: list[Layer] = []
     seen: dict[str, int] = {}
@@ -173,9 +178,8 @@ def parse_scalesim_topology(text: str, *, origin: str, batch: int = 1) -> Worklo
 
 def read_scalesim_topology(path, *, batch: int = 1) -> Workload:
     """Read a SCALE-Sim topology CSV file (see :func:`parse_scalesim_topology`)."""
+    from accelsim.yamlio import read_text_file
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AccelsimInputError(f"cannot read SCALE-Sim topology {path}", [], str(exc)) from None
+    text = read_text_file(path, "SCALE-Sim topology", encoding="utf-8-sig")
     return parse_scalesim_topology(text, origin=str(path), batch=batch)

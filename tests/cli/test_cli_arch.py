@@ -55,7 +55,8 @@ def test_input_read_bandwidth_shown_and_checked(tmp_path, arch_dir):
     r = run("arch", str(path))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "array.rows: got 0" in r.stderr
-    assert 'buffers.input_read_bytes_per_cycle: got 0; allowed: a number > 0, or "unlimited"' in r.stderr
+    assert ('buffers.input_read_bytes_per_cycle: got 0; allowed: a number of bytes/cycle from 0.001 to 1000000, '
+            'or "unlimited"') in r.stderr
     path.write_text(text.replace("output_kib: 128}", "output_kib: 128, input_read_bytes_per_cycle: 96}"))
     r = run("arch", str(path))
     assert r.returncode == 0 and "input reads   96 B/cycle from the input SRAM (96 activations/cycle)" in r.stdout

@@ -132,10 +132,10 @@ def test_all_problems_reported_together_with_pinned_messages():
         "  - entries.int_multiply.by_bits[32]: got 0.1; allowed: an energy >= 0.2 (the value at 8): "
         "energy may not decrease as width grows",
         "  - entries.int_add: got None; allowed: a required entry (it is missing)",
-        "  - entries.sram_read.access_bits: got 0; allowed: an integer >= 1 (bits per access)",
+        "  - entries.sram_read.access_bits: got 0; allowed: an integer from 1 to 65536 (bits per access)",
         "  - entries.dram_access.range: got [2.0, 2.6]; allowed: [low, high] in nJ with low <= value "
         "(1.95) <= high",
-        "  - entries.register_read.value: got -1; allowed: an energy > 0",
+        "  - entries.register_read.value: got -1; allowed: an energy > 0 and at most 1e9 pJ (1 mJ) per event",
         "  - entries.mux2_select.source: got None; allowed: a non-empty string citing where the number "
         "comes from",
         "  - entries.gated_mac_fraction.value: got 1.5; allowed: a number from 0 to 1",
@@ -153,7 +153,7 @@ def test_bad_point_keys_and_values():
     problems = [line for line in str(info.value).splitlines() if line.startswith("  - ")]
     assert problems == [
         "  - entries.int_add.by_bits key: got 'eight'; allowed: an integer number of bits from 1 to 128",
-        "  - entries.int_add.by_bits[32]: got 0; allowed: an energy > 0",
+        "  - entries.int_add.by_bits[32]: got 0; allowed: an energy > 0 and at most 1e9 pJ (1 mJ) per event",
         "  - entries.sram_read.by_size_kib: got {}; allowed: a non-empty mapping of KiB -> energy, "
         "e.g. {8: 0.2, 32: 3.1}",
         "  - entries.sram_write_over_read.unit: got 'pJ'; allowed: ratio",

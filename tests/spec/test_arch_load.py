@@ -76,8 +76,9 @@ def test_all_errors_reported_together():
         "  - array.cols: got '32'; allowed: an integer from 1 to 4096",
         "  - dataflow: got 'rs'; allowed: one of ws, os, is",
         "  - pe.n: got 4; allowed: an integer from 1 to m - 1 = 3 (N:M needs N < M)",
-        "  - buffers.input_kib: got -1; allowed: a number > 0",
-        "  - dram.bandwidth_bytes_per_cycle: got 'fast'; allowed: a number > 0, or \"unlimited\"",
+        "  - buffers.input_kib: got -1; allowed: a size in KiB from 0.0009765625 (1 byte) to 1073741824 (1 TiB)",
+        "  - dram.bandwidth_bytes_per_cycle: got 'fast'; allowed: a number of bytes/cycle from 0.001 to "
+        "1000000, or \"unlimited\"",
     ]
     assert lines[8] == "example of a valid architecture file:"
     assert len(info.value.problems) == 7

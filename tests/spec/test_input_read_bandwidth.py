@@ -52,7 +52,7 @@ def test_summary_names_the_default():
     assert line == ["input reads   32 B/cycle from the input SRAM (32 activations/cycle; default: one per array row)"]
 
 
-@pytest.mark.parametrize("bad", [0, -3, "fast", True, float("nan")])
+@pytest.mark.parametrize("bad", [0, -3, "fast", True, float("nan"), 1e-20, 1e300])
 def test_bad_values_are_reported_with_the_others(bad):
     data = _arch(input_read_bytes_per_cycle=bad)
     data["array"]["rows"] = 0                                   # a second problem, reported together
@@ -60,7 +60,7 @@ def test_bad_values_are_reported_with_the_others(bad):
         arch_from_dict(data)
     fields = [p.field for p in info.value.problems]
     assert fields == ["array.rows", "buffers.input_read_bytes_per_cycle"]
-    assert info.value.problems[1].allowed == 'a number > 0, or "unlimited"'
+    assert info.value.problems[1].allowed == 'a number of bytes/cycle from 0.001 to 1000000, or "unlimited"'
 
 
 def test_scalesim_cfg_gets_the_default(tmp_path):

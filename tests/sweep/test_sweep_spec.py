@@ -161,7 +161,7 @@ def test_cli_reports_bad_spec_fields_with_exit_2(tmp_path):
 
 
 @pytest.mark.parametrize("args, text", [
-    (["--workers", "0"], "workers: got 0"),
+    (["--workers", "0"], "--workers/-j: expected an integer from 1 to 4,096; got '0'"),
     (["--scheduler", "not an address"], "invalid --scheduler"),
     (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "exclude each other"),
     ([], "needs --out DIR"),
