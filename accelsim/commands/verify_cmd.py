@@ -94,8 +94,10 @@ def _run_random(args, arch) -> int:
                     verilog=args.verilog, top=top, array_shape=shape)
     what = (f"{result.array_shape[0]}x{result.array_shape[1]}-cell array"
             if result.array_shape else "PE")
-    print(f"verify {arch.name} ({result.top}, {what}) on {args.simulator}: {result.trials} random "
-          f"trials, {result.cycles:,} cycles simulated in {result.seconds:.2f} s")
+    kinds = ("full-width directed trials first, then random" if args.simulator == "verilator"
+             else "random")
+    print(f"verify {arch.name} ({result.top}, {what}) on {args.simulator}: {result.trials} trials "
+          f"({kinds}), {result.cycles:,} cycles simulated in {result.seconds:.2f} s")
     if result.first_mismatch is not None:
         mm = result.first_mismatch
         print(f"first mismatch: trial {mm.trial}, cycle {mm.cycle}, signal {mm.signal}: "
