@@ -387,6 +387,20 @@ def run_trace(built: VerilatorBuild, trace, *, clock: str = "clk", reset: str = 
             vals = [0] * n          # extra inputs of a user design are held at 0
         cols.append(_to_words(vals, p.width))
     data = np.concatenate(cols, axis=1) if cols else np.zeros((n, 1), dtype=np.uint32)
+    raw, seconds = _execute(built, data)
+    out_words = sum(p.words for p in outs) or 1
+    raw = raw.reshape(n, out_words)
+    per_port, i = {}, 0
+    for p in outs:
+        per_port[p.name] = _from_words(raw[:, i:i + p.words], p.width)
+        i += p.words
+    observed = list(zip(*(per_port[name] for name in trace.out_ports)))
+    return observed, seconds
+
+
+
+def _execute(built: VerilatorBuild, data) -> tuple:
+    """Run the built binary on ``data`` (cycles x input words); return (output words, seconds)."""
     with tempfile.TemporaryDirectory(prefix="accelsim-vl-") as tmp:
         fin, fout = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
         np.ascontiguousarray(data, dtype="<u4").tofile(fin)
@@ -397,16 +411,7 @@ def run_trace(built: VerilatorBuild, trace, *, clock: str = "clk", reset: str = 
         if proc.returncode != 0:
             raise RuntimeError(f"Verilator simulation failed (exit {proc.returncode}): "
                                f"{proc.stderr.strip()[-2000:]}")
-        raw = np.fromfile(fout, dtype="<u4")
-    out_words = sum(p.words for p in outs) or 1
-    raw = raw.reshape(n, out_words)
-    per_port, i = {}, 0
-    for p in outs:
-        per_port[p.name] = _from_words(raw[:, i:i + p.words], p.width)
-        i += p.words
-    observed = list(zip(*(per_port[name] for name in trace.out_ports)))
-    return observed, seconds
-
+        return np.fromfile(fout, dtype="<u4"), seconds
 
 def run_words(built: VerilatorBuild, inputs: dict, *, clock: str = "clk", reset: str = "rst"):
     """Replay packed input words on a built binary; return ``({output: words}, seconds)``.
@@ -435,18 +440,8 @@ def run_words(built: VerilatorBuild, inputs: dict, *, clock: str = "clk", reset:
     cols = [inputs[p.name] if p.name in inputs else np.zeros((n, p.words), dtype=np.uint32)
             for p in ins]
     data = np.concatenate(cols, axis=1) if cols else np.zeros((n, 1), dtype=np.uint32)
-    with tempfile.TemporaryDirectory(prefix="accelsim-vl-") as tmp:
-        fin, fout = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
-        np.ascontiguousarray(data, dtype="<u4").tofile(fin)
-        del data
-        t0 = time.perf_counter()
-        proc = subprocess.run([str(built.executable), str(fin), str(fout)], capture_output=True,
-                              text=True, check=False)
-        seconds = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise RuntimeError(f"Verilator simulation failed (exit {proc.returncode}): "
-                               f"{proc.stderr.strip()[-2000:]}")
-        raw = np.fromfile(fout, dtype="<u4")
+    raw, seconds = _execute(built, data)
+    del data
     out_words = sum(p.words for p in outs) or 1
     raw = raw.reshape(n, out_words)
     result, i = {}, 0
