@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,14 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import best_seconds  # noqa: E402  (benchmarks/ holds the running script)
 
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _problems(workload, arch, dataflow):
@@ -76,10 +69,10 @@ def bench_search(repeat: int) -> None:
     for df in ("ws", "os", "is"):
         problems = _problems(workload, arch, df)
         sizes = [candidates(p.folds_row, p.folds_col, p.extent_t, p.roles).size for p, _ in problems]
-        per_layer = [_best(lambda p=p, e=e: map_layer(p, "edp", e), repeat) for p, e in problems]
+        per_layer = [best_seconds(lambda p=p, e=e: map_layer(p, "edp", e), repeat) for p, e in problems]
         simulate(workload, arch, dataflow=df)                           # warm-up
-        auto_s = _best(lambda: simulate(workload, arch, dataflow=df, mapping="auto"), repeat)
-        fixed_s = _best(lambda: simulate(workload, arch, dataflow=df, mapping="scalesim"), repeat)
+        auto_s = best_seconds(lambda: simulate(workload, arch, dataflow=df, mapping="auto"), repeat)
+        fixed_s = best_seconds(lambda: simulate(workload, arch, dataflow=df, mapping="scalesim"), repeat)
         print(f"  {df.upper()}: candidates per layer {min(sizes):,}-{max(sizes):,} "
               f"(mean {np.mean(sizes):,.0f}); map_layer mean {np.mean(per_layer) * 1e3:.2f} ms, "
               f"max {max(per_layer) * 1e3:.2f} ms, all layers {sum(per_layer) * 1e3:.0f} ms; "
@@ -119,9 +112,9 @@ def bench_sparse(repeat: int) -> None:
     arch = load_arch("unstructured-os-32x32")
     weights = [layer.weight for layer in workload.layers if layer.weight is not None]
     simulate(workload, arch)                                            # warm-up
-    auto_s = _best(lambda: simulate(workload, arch, mapping="auto"), repeat)
-    fixed_s = _best(lambda: simulate(workload, arch, mapping="scalesim"), repeat)
-    numpy_s = _best(lambda: [float(np.abs(w).sum()) for w in weights], repeat)
+    auto_s = best_seconds(lambda: simulate(workload, arch, mapping="auto"), repeat)
+    fixed_s = best_seconds(lambda: simulate(workload, arch, mapping="scalesim"), repeat)
+    numpy_s = best_seconds(lambda: [float(np.abs(w).sum()) for w in weights], repeat)
     auto = simulate(workload, arch, mapping="auto")
     fixed = simulate(workload, arch, mapping="scalesim")
     print(f"ResNet-50 unstructured:0.9 on {arch.name} ({arch.dataflow.upper()}), "

@@ -30,6 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import best_seconds  # noqa: E402  (benchmarks/ holds the running script)
+
 _CHILD = """
 import time
 t0 = time.perf_counter()
@@ -50,14 +52,6 @@ print(f'{t2 - t1:.3f} {misses}')
 """
 
 
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
 
 def bench_resnet50(repeat: int) -> None:
     from accelsim.prune import prune
@@ -70,8 +64,8 @@ def bench_resnet50(repeat: int) -> None:
     weights = [layer.weight for layer in workload.layers if layer.weight is not None]
     params = sum(w.size for w in weights)
     simulate(workload, arch)                                   # warm-up (Numba cache load)
-    sim_s = _best(lambda: simulate(workload, arch), repeat)
-    numpy_s = _best(lambda: [float(np.abs(w).sum()) for w in weights], repeat)
+    sim_s = best_seconds(lambda: simulate(workload, arch), repeat)
+    numpy_s = best_seconds(lambda: [float(np.abs(w).sum()) for w in weights], repeat)
     result = simulate(workload, arch)
     print(f"ResNet-50, unstructured:0.9, {len(workload)} layers, {params / 1e6:.1f} M weights, "
           f"arch {arch.name}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -28,14 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import best_seconds  # noqa: E402  (benchmarks/ holds the running script)
 
-def _best(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> int:
@@ -75,13 +68,13 @@ def main() -> int:
 
     weights = [layer.weight_matrix() for layer in workload.layers if layer.weight is not None]
     quantized_nonzero_mask(weights[0], 8)
-    mask_s = _best(lambda: [quantized_nonzero_mask(w, 8) for w in weights])
-    numpy_s = _best(lambda: [float(np.abs(w).sum()) for w in weights])
+    mask_s = best_seconds(lambda: [quantized_nonzero_mask(w, 8) for w in weights])
+    numpy_s = best_seconds(lambda: [float(np.abs(w).sum()) for w in weights])
     print(f"int8 zero mask of all weights: {mask_s * 1e3:7.1f} ms; one NumPy abs().sum() pass: "
           f"{numpy_s * 1e3:7.1f} ms")
     for flow in ("os", "ws"):
         simulate(workload, arch, dataflow=flow)
-        sim_s = _best(lambda: simulate(workload, arch, dataflow=flow), 3)
+        sim_s = best_seconds(lambda: simulate(workload, arch, dataflow=flow), 3)
         print(f"simulate {flow.upper()} (whole network): {sim_s * 1e3:7.1f} ms "
               f"({sim_s / numpy_s:.1f}x the NumPy pass)")
     return 0
