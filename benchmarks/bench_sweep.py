@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_sweep.py [--samples 1000] [--speedup-samples 100]
+    python benchmarks/bench_sweep.py [--samples 1000] [--speedup-samples 400]
 
 Prints
 
@@ -136,7 +136,7 @@ def _run(spec: Path, folder: Path, workers: int, sample_memory: bool = False):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=1000, help="points of the main run (default 1000)")
-    parser.add_argument("--speedup-samples", type=int, default=100, help="points of the 1-vs-2-worker runs")
+    parser.add_argument("--speedup-samples", type=int, default=400, help="points of the 1-vs-2-worker runs")
     args = parser.parse_args()
 
     from accelsim.sweep import build_report
