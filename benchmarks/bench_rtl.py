@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_rtl.py [--trials 4000] [--arch dense-ws-32x32] [--warm-cache]
+    python benchmarks/bench_rtl.py [--trials 4000] [--arch A ...] [--warm-cache] [--full-only]
 
 Prints
 
@@ -101,11 +101,17 @@ def _full_size(arch_name: str, warm: bool) -> None:
         tmp = tempfile.TemporaryDirectory(prefix="accelsim-bench-rtl-")
         os.environ["ACCELSIM_CACHE"] = tmp.name
     print(f"full-size whole-layer verification, {'warm' if warm else 'empty'} Verilator cache")
-    t0 = time.perf_counter()
+    import resource
+
+    def cpu_s():
+        return sum(getattr(resource.getrusage(who), f) for who in
+                   (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+    t0, c0 = time.perf_counter(), cpu_s()
     r = verify_layer(arch, "resnet18", "layer1.0.conv1", shape="full", whole_layer=True)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, cpu_s() - c0
     print("  " + r.summary().replace("\n", "\n  "))
-    print(f"  wall {wall:.1f} s (Verilator build {r.build_seconds:.1f} s; goal < 300 s)")
+    print(f"  {arch_name}: wall {wall:.1f} s, CPU {cpu:.1f} s (Verilator build {r.build_seconds:.1f} s; "
+          f"goal < 300 s); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if tmp is not None:
         tmp.cleanup()
 
@@ -113,14 +119,18 @@ def _full_size(arch_name: str, warm: bool) -> None:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--trials", type=int, default=4000, help="random PE trials per mode (default 4000)")
-    p.add_argument("--arch", default="dense-ws-32x32", help="arch of the full-size run")
+    p.add_argument("--arch", action="append", help="arch of the full-size run (repeatable; "
+                   "default dense-ws-32x32 and nm24-ws-32x32)")
+    p.add_argument("--full-only", action="store_true", help="only the full-size runs")
     p.add_argument("--warm-cache", action="store_true", help="use the normal Verilator cache")
     p.add_argument("--skip-full", action="store_true", help="skip the full-size array run")
     args = p.parse_args(argv)
-    _pe_rates(args.trials)
-    _array_rates()
+    if not args.full_only:
+        _pe_rates(args.trials)
+        _array_rates()
     if not args.skip_full:
-        _full_size(args.arch, args.warm_cache)
+        for name in args.arch or ["dense-ws-32x32", "nm24-ws-32x32"]:
+            _full_size(name, args.warm_cache)
     return 0
 
 
