@@ -41,6 +41,7 @@ import numpy as np
 from accelsim.errors import AccelsimInputError, Problem
 from accelsim.formats.spec import FormatSpec
 from accelsim.sim.pe_model import pe_beats
+from accelsim.sim.scan_cache import cached_scan
 
 __all__ = ["TimingRule", "WeightProfile", "timing_rule", "weight_profile", "weight_storage_bits",
            "raw_bits_view"]
@@ -318,6 +319,37 @@ def _dense_fold_activations(n_cg: int, k_rows: int, rows: int, per_row: float, c
     return np.broadcast_to(sizes[None, :], (n_cg, n_rf))
 
 
+# ----------------------------------------------------------------------------- scans (reused for frozen weights)
+def _nm_counts(u, m):
+    row_nnz = np.empty(u.shape[0], dtype=np.int64)
+    row_max = np.empty(u.shape[0], dtype=np.int64)
+    _scan_nm(u, m, row_nnz, row_max)
+    return row_nnz, row_max
+
+
+def _unstructured_scan(u, n, cols, n_cf, rf_size, want_union):
+    row_nnz = np.empty(u.shape[0], dtype=np.int64)
+    union = np.zeros((u.shape[0] // n * n_cf, u.shape[1] if want_union else 0), dtype=np.uint8)
+    n_rf = _ceil_div(u.shape[1], rf_size) if rf_size else 0
+    is_flags = np.zeros((u.shape[0], n_rf), dtype=np.uint8)
+    _scan_unstructured(u, n, cols, n_cf, rf_size, row_nnz, union, is_flags)
+    return row_nnz, union, is_flags
+
+
+def _ws_positions(u, n, cols, n_cf, chunk, folds):
+    stamp = np.zeros((folds, u.shape[1]), dtype=np.int64)
+    out = np.zeros((u.shape[0] // n * n_cf, folds), dtype=np.int64)
+    _ws_fold_positions(u, n, cols, n_cf, chunk, stamp, out)
+    return out.astype(np.float64)
+
+
+def _block_scan(u, block_rows, block_cols, grid_r, grid_c):
+    nonzero_blocks = np.zeros((grid_r, grid_c), dtype=np.uint8)
+    row_nnz = np.empty(u.shape[0], dtype=np.int64)
+    _scan_blocks(u, block_rows, block_cols, nonzero_blocks, row_nnz)
+    return nonzero_blocks, row_nnz
+
+
 # ----------------------------------------------------------------------------- profile
 def _ceil_div(a, b):
     return -(-a // b)
@@ -346,7 +378,8 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
     want_is = dataflow == "is"
     want_ws = dataflow == "ws"
     if rule.rule == "dense" or value_view is None:
-        nnz = g * n * k if value_view is None else int(np.count_nonzero(value_view))
+        nnz = g * n * k if value_view is None else cached_scan(
+            value_view, ("nnz",), lambda: int(np.count_nonzero(value_view)))
         beats = np.full((g, n), pe_beats("dense", lanes=lanes, k=k), dtype=np.int64)
         n_rf = _ceil_div(k, rf_elems)
         acts = _dense_fold_activations(g * n_cf, k, rows, 1.0, rf_elems) if want_ws else None
@@ -354,9 +387,7 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
                              np.full((g, n_rf), n, dtype=np.int64),
                              np.full((g, n), k, dtype=np.int64), nnz, fold_activations=acts)
     if rule.rule == "nm":
-        row_nnz = np.empty(g * n, dtype=np.int64)
-        row_max = np.empty(g * n, dtype=np.int64)
-        _scan_nm(value_view, rule.m, row_nnz, row_max)
+        row_nnz, row_max = cached_scan(value_view, ("nm", rule.m), lambda: _nm_counts(value_view, rule.m))
         bad = np.flatnonzero(row_max > rule.n)
         if bad.size:
             raise AccelsimInputError(
@@ -377,11 +408,9 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
                              fold_activations=acts, activations_per_row=per_row)
     if rule.rule == "unstructured":
         n_rf = _ceil_div(k, rf_elems)
-        row_nnz = np.empty(g * n, dtype=np.int64)
-        union = np.zeros((g * n_cf, k if want_union else 0), dtype=np.uint8)
-        is_flags = np.zeros((g * n, n_rf if want_is else 0), dtype=np.uint8)
-        _scan_unstructured(value_view, n, cols, n_cf, rf_elems if want_is else 0, row_nnz, union,
-                           is_flags)
+        row_nnz, union, is_flags = cached_scan(
+            value_view, ("unstructured", n, cols, n_cf, rf_elems if want_is else 0, want_union),
+            lambda: _unstructured_scan(value_view, n, cols, n_cf, rf_elems if want_is else 0, want_union))
         beats = pe_beats("unstructured", lanes=lanes, nnz=row_nnz).reshape(g, n)
         union_count = (union.sum(axis=1, dtype=np.int64).reshape(g, n_cf) if want_union
                        else np.full((g, n_cf), k, dtype=np.int64))
@@ -390,18 +419,15 @@ def weight_profile(layer, rule: TimingRule, rows: int, cols: int, dataflow: str,
         acts = None
         if want_ws:
             folds = _ceil_div(int(row_nnz.max(initial=0)), rf_elems)
-            stamp = np.zeros((folds, k), dtype=np.int64)
-            out = np.zeros((g * n_cf, folds), dtype=np.int64)
-            _ws_fold_positions(value_view, n, cols, n_cf, rf_elems, stamp, out)
-            acts = out.astype(np.float64)
+            acts = cached_scan(value_view, ("ws_positions", n, cols, n_cf, rf_elems, folds),
+                               lambda: _ws_positions(value_view, n, cols, n_cf, rf_elems, folds))
         return WeightProfile(beats, union_count, k, vectors, row_nnz.reshape(g, n),
                              int(row_nnz.sum()), fold_activations=acts)
     # block
     br, bc = rule.block_rows, rule.block_cols
     grid_r, grid_c = _ceil_div(g * n, br), _ceil_div(k, bc)
-    nonzero_blocks = np.zeros((grid_r, grid_c), dtype=np.uint8)
-    row_nnz = np.empty(g * n, dtype=np.int64)
-    _scan_blocks(value_view, br, bc, nonzero_blocks, row_nnz)
+    nonzero_blocks, row_nnz = cached_scan(value_view, ("blocks", br, bc),
+                                          lambda: _block_scan(value_view, br, bc, grid_r, grid_c))
     blocks = nonzero_blocks.astype(bool)
     per_block_row = blocks.sum(axis=1, dtype=np.int64)
     block_row_of = np.arange(g * n) // br

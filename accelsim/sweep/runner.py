@@ -69,6 +69,23 @@ def _outputs(result, arch) -> dict:
     return out
 
 
+def _frozen(workload):
+    """``workload`` with every weight array read-only and registered for scan reuse (copied if it is a view)."""
+    import numpy as np
+
+    from accelsim.sim.scan_cache import freeze
+
+    layers = []
+    for layer in workload.layers:
+        if isinstance(layer.weight, np.ndarray):
+            weight = layer.weight if layer.weight.base is None else layer.weight.copy()
+            freeze(weight)
+            if weight is not layer.weight:
+                layer = layer.with_weight(weight)
+        layers.append(layer)
+    return workload.with_layers(layers)
+
+
 class PointRunner:
     """Runs points of one sweep, caching prepared workloads (thread-safe)."""
 
@@ -148,7 +165,9 @@ class PointRunner:
         (:func:`accelsim.sim.hw_zeros.hardware_nonzero_view`); quantising once
         per workload, rather than in every point's ``simulate``, gives the
         same results (the sweep tests compare records with direct
-        ``simulate`` calls on the float weights) at less CPU per point.
+        ``simulate`` calls on the float weights) at less CPU per point. The
+        weights are frozen (:func:`accelsim.sim.scan_cache.freeze`), so every
+        point after the first reuses the simulator's weight scans.
         """
         key = (index, prune, seed, int(weight_bits))
         with self._lock:
@@ -157,7 +176,7 @@ class PointRunner:
             return cached
         from accelsim.sim.hw_zeros import hardware_weights
 
-        converted = hardware_weights(self.workload(index, prune, seed), int(weight_bits))
+        converted = _frozen(hardware_weights(self.workload(index, prune, seed), int(weight_bits)))
         with self._lock:
             return self._hardware.setdefault(key, converted)
 
