@@ -21,8 +21,12 @@ def _check_task(name, field: str) -> str:
 
 
 def load_task(name: str, *, seed: int = 0, pretrain_epochs: int | None = None, finetune_epochs: int | None = None,
-              field: str = "task"):
-    """Build (train) a bundled task by name; see :data:`TASKS`."""
+              confirm_folds: int | None = None, field: str = "task"):
+    """Build (train) a bundled task by name; see :data:`TASKS`.
+
+    ``confirm_folds``: folds the search confirms its final choices on (default
+    the task's, 2 for digits; below 2: none).
+    """
     from accelsim.codesign import digits
 
     _check_task(name, field)
@@ -31,6 +35,8 @@ def load_task(name: str, *, seed: int = 0, pretrain_epochs: int | None = None, f
         kwargs["pretrain_epochs"] = pretrain_epochs
     if finetune_epochs is not None:
         kwargs["finetune_epochs"] = finetune_epochs
+    if confirm_folds is not None:
+        kwargs["folds"] = confirm_folds
     return digits.digits_task(seed, **kwargs)
 
 
@@ -38,7 +44,7 @@ def run_copruning(task: str, arch, out, *, max_accuracy_drop=1.0, target_energy_
                   target_latency_cycles=None, objective: str = "energy", seed: int = 0, refine_steps=None,
                   margin_se: float | None = None,
                   pretrain_epochs: int | None = None, finetune_epochs: int | None = None, quiet: bool = False,
-                  option_names=None):
+                  confirm_folds: int | None = None, option_names=None):
     """Train a bundled task, co-prune it for ``arch`` (one or several), write the outputs into ``out``.
 
     Everything is checked before training (the task name, the archs, the
@@ -58,7 +64,7 @@ def run_copruning(task: str, arch, out, *, max_accuracy_drop=1.0, target_energy_
              "target_energy_pj": "target_energy_pj", "target_latency_cycles": "target_latency_cycles",
              "objective": "objective", "seed": "seed", "refine_steps": "refine_steps",
              "pretrain_epochs": "pretrain_epochs", "finetune_epochs": "finetune_epochs", "model": "model",
-             "margin_se": "margin_se"}
+             "margin_se": "margin_se", "confirm_folds": "confirm_folds"}
     names.update(option_names or {})
     from accelsim.codesign.budget import DEFAULT_MARGIN_SE
 
@@ -70,7 +76,8 @@ def run_copruning(task: str, arch, out, *, max_accuracy_drop=1.0, target_energy_
     check_settings(problems, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                     target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
                     refine_steps=refine_steps, names=names, margin_se=margin_se)
-    for key, value in (("pretrain_epochs", pretrain_epochs), ("finetune_epochs", finetune_epochs)):
+    for key, value in (("pretrain_epochs", pretrain_epochs), ("finetune_epochs", finetune_epochs),
+                       ("confirm_folds", confirm_folds)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             problems.add(names[key], value, "an integer >= 0")
     archs = load_archs(arch, problems, names["arch"])
@@ -78,7 +85,8 @@ def run_copruning(task: str, arch, out, *, max_accuracy_drop=1.0, target_energy_
     from accelsim.codesign.search import deterministic_torch, run_search
 
     with deterministic_torch(1):
-        task_obj = load_task(task_name, seed=seed, pretrain_epochs=pretrain_epochs, finetune_epochs=finetune_epochs)
+        task_obj = load_task(task_name, seed=seed, pretrain_epochs=pretrain_epochs, finetune_epochs=finetune_epochs,
+                             confirm_folds=confirm_folds)
         result = run_search(task_obj, archs, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                             target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
                             refine_steps=refine_steps, margin_se=margin_se, quiet=quiet, option_names=names)

@@ -14,6 +14,11 @@ ReLU between. Training: Adam, batch 32, cross-entropy; pre-training
 with the same data order, the learning rate annealed to 0 on a cosine in
 every run. One torch thread and deterministic algorithms: the
 same seed gives the same weights, bit for bit, on a given machine.
+
+Confirmation folds (:mod:`accelsim.codesign.confirm`): the training split is
+cut, stratified by the seed, into ``DEFAULT_FOLDS`` parts; fold ``j`` trains a
+fresh model (same seed and budgets) on the other parts plus the validation
+split and validates on part ``j``. The test split is in no fold.
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from torch import nn
 from accelsim.codesign.task import Task
 
 __all__ = ["DigitsCNN", "DigitsData", "load_digits_data", "digits_task", "train_epochs",
-           "DEFAULT_PRETRAIN_EPOCHS", "DEFAULT_FINETUNE_EPOCHS"]
+           "DEFAULT_PRETRAIN_EPOCHS", "DEFAULT_FINETUNE_EPOCHS", "DEFAULT_FOLDS", "digits_folds", "fold_indices"]
 
 DEFAULT_PRETRAIN_EPOCHS = 30
 DEFAULT_FINETUNE_EPOCHS = 12
+DEFAULT_FOLDS = 2                   # confirmation folds: 2 x 449 images never used by the search
 _BATCH = 32
 _SENSITIVITY_SAMPLES = 449          # training images that rank one-shot damage (as many as validation)
 _PRETRAIN_LR = 2e-3
@@ -124,8 +130,53 @@ def _scores(model: nn.Module, x, y) -> dict:
     return {"accuracy": acc, "loss": loss, "correct": correct.numpy()}
 
 
+def fold_indices(data: DigitsData, seed: int, count: int) -> list:
+    """``[(kept training indices, held-out training indices), ...]`` of the ``count`` confirmation folds.
+
+    A stratified ``count``-way cut of the training split, shuffled by ``seed``;
+    the held-out parts are the folds' validation sets (they partition the
+    training split).
+    """
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    splitter = StratifiedKFold(n_splits=count, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(data.y_train)), data.y_train.numpy()))
+
+
+def digits_folds(seed: int = 0, *, pretrain_epochs: int = DEFAULT_PRETRAIN_EPOCHS,
+                 finetune_epochs: int = DEFAULT_FINETUNE_EPOCHS, count: int = DEFAULT_FOLDS) -> list:
+    """Confirmation folds of the digits task (see the module docstring); trains ``count`` dense models.
+
+    Returns
+    -------
+    list of accelsim.codesign.confirm.Fold
+    """
+    from accelsim.codesign.confirm import Fold
+
+    if count < 2:
+        return []
+    data = load_digits_data(seed)
+    folds = []
+    for keep, held in fold_indices(data, seed, count):
+        keep_t, held_t = torch.from_numpy(keep), torch.from_numpy(held)
+        fold_data = DigitsData(torch.cat([data.x_train[keep_t], data.x_val]),
+                               torch.cat([data.y_train[keep_t], data.y_val]),
+                               data.x_train[held_t], data.y_train[held_t], data.x_test[:0], data.y_test[:0])
+        torch.manual_seed(seed)
+        model = DigitsCNN()
+        train_epochs(model, fold_data, pretrain_epochs, _PRETRAIN_LR, seed)
+
+        def finetune(m, fold_data=fold_data):
+            train_epochs(m, fold_data, finetune_epochs, _FINETUNE_LR, seed + 1)
+
+        folds.append(Fold(model=model, finetune=finetune,
+                          evaluate=lambda m, fold_data=fold_data: _scores(m, fold_data.x_val, fold_data.y_val)))
+    return folds
+
+
 def digits_task(seed: int = 0, *, pretrain_epochs: int = DEFAULT_PRETRAIN_EPOCHS,
-                finetune_epochs: int = DEFAULT_FINETUNE_EPOCHS) -> Task:
+                finetune_epochs: int = DEFAULT_FINETUNE_EPOCHS, folds: int = DEFAULT_FOLDS) -> Task:
     """Train the dense digits CNN (seeded) and return the :class:`Task` that co-pruning runs on.
 
     Call it inside :func:`accelsim.codesign.search.deterministic_torch` (the
@@ -137,6 +188,8 @@ def digits_task(seed: int = 0, *, pretrain_epochs: int = DEFAULT_PRETRAIN_EPOCHS
         Seeds the split, the initial weights and every data order.
     pretrain_epochs, finetune_epochs : int
         Training budgets (epochs over the 898 training images).
+    folds : int
+        Confirmation folds (:func:`digits_folds`, built when the search needs them); below 2: none.
     """
     data = load_digits_data(seed)
     torch.manual_seed(seed)
@@ -152,6 +205,8 @@ def digits_task(seed: int = 0, *, pretrain_epochs: int = DEFAULT_PRETRAIN_EPOCHS
         sensitivity=lambda m: _scores(m, data.x_train[:_SENSITIVITY_SAMPLES], data.y_train[:_SENSITIVITY_SAMPLES]),
         test=lambda m: _scores(m, data.x_test, data.y_test)["accuracy"],
         example_input=data.x_test[:1], calibration_input=data.x_val,
+        folds=(lambda: digits_folds(seed, pretrain_epochs=pretrain_epochs, finetune_epochs=finetune_epochs,
+                                    count=folds)) if folds >= 2 else None,
         description=(f"scikit-learn digits (8x8), DigitsCNN; split 50/25/25 stratified "
                      f"({data.x_train.shape[0]} train / {data.x_val.shape[0]} validation / "
                      f"{data.x_test.shape[0]} test), seed {seed}; pre-trained {pretrain_epochs} epochs"),

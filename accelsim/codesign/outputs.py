@@ -39,9 +39,19 @@ def _module_layers(result, measure) -> dict:
     return out
 
 
+def _confirmation(result, trained) -> dict:
+    check = result.confirm_check(trained)
+    if check is None:
+        return {"confirmed": None, "confirm_drop_pp": None, "confirm_drop_se_pp": None}
+    return {"confirmed": check.within, "confirm_drop_pp": check.drop_pp, "confirm_drop_se_pp": check.se_pp}
+
+
 def _summary(result, trained, measure, within_budget: bool) -> dict:
     check = result.budget_check(trained)
-    return {"accuracy": trained.accuracy, "val_accuracy": trained.val_accuracy, "val_loss": trained.val_loss,
+    conf = _confirmation(result, trained)
+    if conf["confirmed"] is False:
+        within_budget = False
+    return {**conf,"accuracy": trained.accuracy, "val_accuracy": trained.val_accuracy, "val_loss": trained.val_loss,
             "val_drop_pp": check.drop_pp, "val_drop_se_pp": check.se_pp,
             "energy_pj": measure.energy_pj, "cycles": measure.cycles, "latency_s": measure.latency_s,
             "sparsity": trained.sparsity, "format": format_label(measure.format), "within_budget": within_budget,
@@ -131,12 +141,13 @@ def plan_dict(result) -> dict:
              "val_drop_pp": result.budget_check(ev.trained).drop_pp,
              "val_drop_se_pp": result.budget_check(ev.trained).se_pp,
              "sparsity": ev.trained.sparsity, "energy_pj": ev.measure.energy_pj, "cycles": ev.measure.cycles,
-             "feasible": ev.feasible}
+             "feasible": ev.feasible, **_confirmation(result, ev.trained)}
             for ev in result.evaluated],
         "magnitude_trials": [{"plan": t.label, "sparsity": t.sparsity, "val_accuracy": t.val_accuracy,
                               "accuracy": t.accuracy, "val_drop_pp": result.budget_check(t).drop_pp,
                               "val_drop_se_pp": result.budget_check(t).se_pp,
-                              "within_budget": result.budget_check(t).within} for t in result.magnitude_trials],
+                              "within_budget": result.budget_check(t).within, **_confirmation(result, t)}
+                             for t in result.magnitude_trials],
     }
     for key in _MODELS + tuple(k for k in result.baselines if k not in _MODELS):
         plan[key] = winner[key]
@@ -248,6 +259,9 @@ def _sections(result, plan):
     s = plan["settings"]
     margin = (f", cleared by {s['margin_se']:g} standard errors of the paired difference" if s["paired_budget"]
               and s["margin_se"] else "")
+    if s.get("confirm_folds"):
+        margin += (f"; each arch's final plan and the magnitude baseline confirmed by the same rule on the "
+                   f"validation set pooled with {s['confirm_folds']} re-split folds")
     budget = (f"validation accuracy at most {s['max_accuracy_drop_pp']:g} pp (percentage points) below the dense model"
               f"{margin}"
               if s["target"] is None else

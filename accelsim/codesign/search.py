@@ -15,6 +15,9 @@ Order of work (each step is documented where it is implemented):
    step fine-tuned and simulated (:mod:`~accelsim.codesign.arch_search`);
 6. baselines trained and measured the same way
    (:mod:`~accelsim.codesign.baselines`);
+6b. when the task has confirmation folds, every arch's final plan and the
+   magnitude baseline are confirmed on them, cheapest first
+   (:mod:`~accelsim.codesign.confirm`);
 7. the winner (and runner-up) over the archs by the measured objective.
 """
 
@@ -28,8 +31,10 @@ from accelsim.codesign.arch_search import (ArchOutcome, Evaluated, build_path, c
                                           planned_steps, search_arch)
 from accelsim.codesign.baselines import MAGNITUDE_GRID, run_baselines
 from accelsim.codesign.budget import DEFAULT_MARGIN_SE, AccuracyBudget
+from accelsim.codesign.confirm import Confirmer
 from accelsim.codesign.settings import DEFAULT_REFINE_STEPS, check_settings, load_archs
-from accelsim.codesign.candidates import DENSE, LayerInfo, layer_candidates, supports_weight_sparsity
+from accelsim.codesign.candidates import (DENSE, LayerInfo, candidate_mask, layer_candidates,
+                                          supports_weight_sparsity)
 from accelsim.codesign.costs import CostTable
 from accelsim.codesign.progress import SearchProgress
 from accelsim.codesign.task import Metrics, Task
@@ -94,6 +99,8 @@ class CoPruneResult:
     modules : list of str
     layer_info : dict
         ``module -> LayerInfo``.
+    confirmer : Confirmer or None
+        Cross-validated confirmation of the final choices (None: the task has no folds).
     search_seconds : float
         Wall time (not written to ``plan.json``).
     simulations : int
@@ -114,6 +121,7 @@ class CoPruneResult:
     budget: object
     modules: list
     layer_info: dict
+    confirmer: object = None
     search_seconds: float = 0.0
     simulations: int = 0
 
@@ -138,6 +146,12 @@ class CoPruneResult:
     def budget_check(self, trained):
         """Validation drop, its paired standard error and whether ``trained`` is within the budget."""
         return self.budget.check(Metrics(trained.val_accuracy, trained.val_loss, trained.val_correct))
+
+    def confirm_check(self, trained):
+        """The pooled (cross-validated) check of ``trained``, or None when it was not confirmed."""
+        if self.confirmer is None or trained.key == ():
+            return None
+        return self.confirmer.result(trained.key)
 
     def measure(self, trained, arch: str, formats=None):
         """Simulated measure of a trained candidate on an arch of the search."""
@@ -341,6 +355,19 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
     baselines, notes, magnitude_trials = run_baselines(ctx, archs, weights, {m: infos[m].kind for m in modules})
     trainer.release({o.best.trained.key for o in outcomes.values() if o.best is not None})
 
+    # 6b. cross-validated confirmation of the final choices, cheapest first, baselines too
+    confirmer = None
+    if target is None and task.folds is not None and ctx.budget.paired:
+        kinds = {m: infos[m].kind for m in modules}
+        confirmer = Confirmer(task.folds, modules, kinds, seed, ctx.metrics_of(dense), float(max_accuracy_drop),
+                              float(margin_se), progress)
+        progress.note("confirming the final choices on the task's folds")
+        for a in sparse:
+            outcomes[a.name].best = _confirmed_best(ctx, confirmer, outcomes[a.name], kinds, objective)
+        baselines["magnitude_baseline"], notes["magnitude_baseline"] = _confirmed_magnitude(
+            ctx, confirmer, magnitude_trials, baselines["magnitude_baseline"], notes["magnitude_baseline"])
+        trainer.keep.add(baselines["magnitude_baseline"].key)
+
     # 7. ranking of the archs by their co-pruned result
     for name, outcome in outcomes.items():
         if outcome.best is None:      # nothing met the target: report the cheapest plan tried, flagged
@@ -357,6 +384,7 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
     settings = {"max_accuracy_drop_pp": float(max_accuracy_drop), "objective": objective, "seed": int(seed),
                 "refine_steps": int(refine_steps), "margin_se": float(margin_se),
                 "paired_budget": ctx.budget.paired,
+                "confirm_folds": 0 if confirmer is None else confirmer.n_folds,
                 "target": None if target is None else {"metric": target, "value": target_value,
                                                        "unit": "pJ" if target == "energy" else "cycles"}}
     simulations = sum(t.simulations for t in tables.values())
@@ -365,12 +393,49 @@ def run_search(task: Task, arch, *, max_accuracy_drop=1.0, target_energy_pj=None
     return CoPruneResult(task=task, archs=archs, settings=settings, dense=dense, baselines=baselines,
                          baseline_notes=notes, magnitude_trials=magnitude_trials, outcomes=outcomes, ranking=ranking, evaluated=ctx.evaluated,
                          trainer=trainer, budget=ctx.budget, modules=modules, layer_info=infos,
+                         confirmer=confirmer,
                          search_seconds=progress.elapsed(),
                          simulations=simulations)
 
 
+def _confirmed_best(ctx, confirmer, outcome, kinds, objective):
+    """The cheapest feasible candidate of ``outcome`` that the folds confirm (the dense plan needs none)."""
+    pool = sorted((ev for ev in outcome.evaluated if ev.feasible),
+                  key=lambda ev: (ev.measure.objective(objective), ev.step))
+    for ev in pool:
+        if ev.trained.key == ():
+            return ev
+        choices = {m: c for m, c in ev.trained.choices.items() if c != DENSE}
+
+        def masks_of(weights, choices=choices):
+            return {m: candidate_mask(weights[m], c, kinds[m]) for m, c in choices.items()}
+        if confirmer.check(ev.trained.key, ctx.metrics_of(ev.trained), masks_of, ev.trained.label).within:
+            return ev
+    return None
+
+
+def _confirmed_magnitude(ctx, confirmer, trials, current, note):
+    """The highest feasible global-magnitude sparsity that the folds confirm (else the dense model)."""
+    from accelsim.prune.unstructured import global_unstructured_keep_masks
+
+    modules = ctx.modules
+    pool = sorted((t for t in trials if ctx.within_accuracy(t)), key=lambda t: -float(t.key[1]))
+    for t in pool:
+        level = float(t.key[1])
+
+        def masks_of(weights, level=level):
+            return dict(zip(modules, global_unstructured_keep_masks([weights[m] for m in modules], level)))
+        if confirmer.check(t.key, ctx.metrics_of(t), masks_of, t.label).within:
+            if t is current:
+                return t, note + "; confirmed on the folds"
+            return t, (f"global magnitude pruning at {100 * level:.0f}% sparsity, the highest of the bisection's "
+                       f"sparsities within the budget that the folds confirm")
+    return ctx.dense, ("no global magnitude sparsity within the budget is confirmed on the folds: "
+                       "the baseline is the dense model")
+
+
 def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, sensitivity=None,
-            calibration_input=None,
+            calibration_input=None, folds=None,
             max_accuracy_drop=1.0, target_energy_pj=None, target_latency_cycles=None, objective: str = "energy",
             seed: int = 0, refine_steps: int = DEFAULT_REFINE_STEPS, margin_se: float = DEFAULT_MARGIN_SE,
             name: str | None = None, quiet: bool = False, threads: int | None = 1) -> CoPruneResult:
@@ -402,6 +467,11 @@ def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, s
         fine-tuned plans. Default: ``evaluate``.
     calibration_input : optional
         Batch on which activation densities are measured (default ``example_input``).
+    folds : sequence of accelsim.codesign.confirm.Fold, or a callable returning one, optional
+        Re-splits of your data (a dense model trained without the fold's
+        validation data, its fine-tune and evaluate functions): each arch's
+        final plan and the magnitude baseline are then confirmed on them,
+        cheapest first (:mod:`accelsim.codesign.confirm`). Needs ``"correct"``.
     max_accuracy_drop : float
         Budget in percentage points of validation accuracy below the dense
         model fine-tuned with the same budget (default 1).
@@ -437,7 +507,7 @@ def coprune(model, evaluate, arch, *, example_input, finetune=None, test=None, s
     """
     task = Task(name=name or type(model).__name__, model=model, finetune=finetune, evaluate=evaluate,
                 example_input=example_input, calibration_input=calibration_input, test=test,
-                sensitivity=sensitivity)
+                sensitivity=sensitivity, folds=folds)
     kwargs = dict(max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                   target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
                   refine_steps=refine_steps, margin_se=margin_se, quiet=quiet)

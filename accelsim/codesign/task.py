@@ -114,6 +114,10 @@ class Task:
         Kept apart from ``evaluate``, the validation set only accepts or rejects
         fine-tuned candidates, so the choice among patterns cannot fit its
         noise. ``None`` uses ``evaluate``.
+    folds : callable, sequence of accelsim.codesign.confirm.Fold, or None
+        Re-splits of the task on which the search confirms its final choices
+        (:mod:`accelsim.codesign.confirm`); a callable is called once, when
+        needed. ``None``: no confirmation, the validation rule alone decides.
     description : str
     finetune_budget : str
         Human-readable fine-tuning budget, for the report.
@@ -129,3 +133,4 @@ class Task:
     sensitivity: object = None
     description: str = ""
     finetune_budget: str = ""
+    folds: object = None
