@@ -51,7 +51,7 @@ def _summary(result, trained, measure, within_budget: bool) -> dict:
     conf = _confirmation(result, trained)
     if conf["confirmed"] is False:
         within_budget = False
-    return {**conf,"accuracy": trained.accuracy, "val_accuracy": trained.val_accuracy, "val_loss": trained.val_loss,
+    return {**conf, "accuracy": trained.accuracy, "val_accuracy": trained.val_accuracy, "val_loss": trained.val_loss,
             "val_drop_pp": check.drop_pp, "val_drop_se_pp": check.se_pp,
             "energy_pj": measure.energy_pj, "cycles": measure.cycles, "latency_s": measure.latency_s,
             "sparsity": trained.sparsity, "format": format_label(measure.format), "within_budget": within_budget,
