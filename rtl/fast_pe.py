@@ -227,7 +227,9 @@ def fast_pe_trace(cfg: PEConfig, trials, seed: int = 0, patterns=DEFAULT_PATTERN
     """Run PE trials (lists of :class:`~accelsim.rtl.stimulus.Job`) through the fast model.
 
     Same protocol as :func:`accelsim.rtl.trace.pe_trace`; returns packed port words.
-    ``trials`` may also be the arrays of :func:`encode_jobs` (encoded once).
+    ``trials`` may also be event arrays: :func:`encode_jobs` (Jobs encoded once) or
+    :func:`accelsim.rtl.fast_stimulus.random_pe_events` (random trials drawn in Numba,
+    no Python object per beat).
     """
     from accelsim.rtl.trace import _pe_ports
 

@@ -314,7 +314,7 @@ def _run_fast_pe(cfg, stim, module, seed, verilog_text, t0) -> VerifyResult:
     from accelsim.rtl import verilator as vl
     from accelsim.rtl.export import Top, verilog_source
     from accelsim.rtl.fast_pe import fast_pe_trace
-    trace = fast_pe_trace(cfg, stim, seed=seed)
+    trace = fast_pe_trace(cfg, stim, seed=seed)      # Job lists or event arrays
     text = verilog_text if verilog_text is not None else verilog_source(Top("pe", module, cfg))
     built = vl.build(text, module)
     by_name = {p.name: p for p in built.ports}
@@ -426,5 +426,11 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
     else:
         directed = astim.full_width_pe_trials(cfg) if full_width else []
         rest = trials - min(len(directed), trials)
-        stim = directed[:trials] + (random_pe_trials(cfg, rest, seed) if rest else [])
+        if simulator == "verilator":
+            # fast path end to end: random trials drawn straight into event arrays
+            from accelsim.rtl.fast_pe import encode_jobs
+            from accelsim.rtl.fast_stimulus import concat_events, random_pe_events
+            stim = concat_events(encode_jobs(cfg, directed[:trials]), random_pe_events(cfg, rest, seed))
+        else:
+            stim = directed[:trials] + (random_pe_trials(cfg, rest, seed) if rest else [])
     return _run(cfg, stim, resolved, seed, simulator, verilog_text, t0, arch.dataflow)

@@ -1,0 +1,306 @@
+"""Seeded random PE stimulus drawn straight into flat event arrays by a Numba kernel.
+
+:func:`accelsim.rtl.stimulus.random_pe_trials` builds Python
+:class:`~accelsim.rtl.stimulus.Job` objects (the readable specification of the
+stimulus); :func:`random_pe_events` draws from the same distribution into the
+arrays :func:`accelsim.rtl.fast_pe.encode_jobs` produces, so
+:func:`accelsim.rtl.fast_pe.fast_pe_trace` can run them without any Python
+object per beat:
+
+* per trial 1..``max_outputs`` outputs, each of length ``k`` uniform in
+  ``1..max_k`` (the same per-mode default ``max_k``);
+* a density drawn from ``{0, 0.15, 0.5, 0.85, 1}`` per row (all-zero rows
+  included); N:M rows keep a random ``0..N`` of every ``M`` (exactly ``N`` at
+  density 1), block rows store each block with probability ``density`` and
+  zero 20 % of the stored values;
+* weights uniform over the full signed range with 10 % extremes (half the
+  minimum, half the maximum), activations the same with 30 % zeros;
+* unused lanes: zero weights and random indices; block lanes past the block
+  width: random weights; an output with no beat streams one empty beat with
+  random indices (and ``in_sub``);
+* unstructured/block window writes before the beats that read them, exactly
+  as :func:`~accelsim.rtl.stimulus.job_from_row` orders them.
+
+The expected result of each output is ``wrap(sum(w * a))`` over the dense row
+and activation vector (int64 arithmetic wraps modulo ``2**64``, so the wrap to
+``accumulator_bits <= 64`` is exact), computed before the row is encoded into
+beats. The random stream is xorshift64* (seeded; a stream separate from the
+trace driver's), so the draws differ from ``random_pe_trials``' but follow the
+same distribution.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from accelsim.errors import AccelsimInputError
+from accelsim.sim.pe_model import PEConfig
+from accelsim.rtl.fast_array import _next, _signed, _uniform
+from accelsim.rtl.stimulus import _default_max_k
+
+__all__ = ["random_pe_events", "concat_events", "event_count"]
+
+_KIND_CODE = {"dense": 0, "nm": 1, "unstructured": 2, "block": 3}
+_DENSITIES = np.array([0.0, 0.15, 0.5, 0.85, 1.0])
+_STIMULUS_STREAM = 0x5DEECE66D
+"""Mixed into the seed so the stimulus and the trace driver (same seed) draw independent streams."""
+
+
+@numba.njit(cache=True)
+def _below(rs, n):
+    """A random integer in ``[0, n)`` (``n >= 1``)."""
+    return np.int64((_next(rs) >> np.uint64(11)) % np.uint64(n))
+
+
+@numba.njit(cache=True)
+def _operand(rs, bits, zero_fraction):
+    """A ``bits``-wide signed operand: uniform, 10 % extremes, ``zero_fraction`` zeros."""
+    v = _signed(rs, bits)
+    if _uniform(rs) < 0.1:
+        v = -(np.int64(1) << (bits - 1)) if _uniform(rs) < 0.5 else (np.int64(1) << (bits - 1)) - 1
+    if zero_fraction > 0.0 and _uniform(rs) < zero_fraction:
+        v = 0
+    return v
+
+
+@numba.njit(cache=True)
+def _random_row(rs, kind, wbits, n_keep, m_group, block_cols, k, densities, w, stored, perm):
+    """Fill ``w[:k]`` with a random row obeying the sparsity; block: ``stored[b]`` per block."""
+    density = densities[_below(rs, densities.shape[0])]
+    for j in range(k):
+        w[j] = _operand(rs, wbits, 0.0)
+    if kind == 1:
+        for g in range(0, k, m_group):
+            size = min(m_group, k - g)
+            full = min(n_keep, size)
+            keep = _below(rs, full + 1) if density < 1.0 else full
+            for j in range(size):
+                perm[j] = j
+            for j in range(keep):               # partial Fisher-Yates: the first keep are kept
+                r = j + _below(rs, size - j)
+                perm[j], perm[r] = perm[r], perm[j]
+            for j in range(keep, size):
+                w[g + perm[j]] = 0
+    elif kind == 3:
+        nblocks = (k + block_cols - 1) // block_cols
+        for b in range(nblocks):
+            stored[b] = _uniform(rs) < density
+        for j in range(k):
+            if not stored[j // block_cols] or _uniform(rs) < 0.2:
+                w[j] = 0
+    else:
+        for j in range(k):
+            if _uniform(rs) >= density:
+                w[j] = 0
+
+
+@numba.njit(cache=True)
+def _draw_kernel(kind, wbits, abits, acc_bits, index_bits, n_keep, m_group, block_cols,
+                 window_words, sub_bits, max_outputs, max_k, seed, densities,
+                 typ, ev_w, ev_idx, ev_acts, ev_sub, ev_last, ev_addr, ev_val, starts, outs, refs):
+    # Returns the number of events written, or -1 if the event arrays are too short.
+    rs = np.empty(1, dtype=np.uint64)
+    rs[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x2545F4914F6CDD1D)
+    for _ in range(4):
+        _next(rs)
+    cap = typ.shape[0]
+    lanes = ev_w.shape[1]
+    n_idx = ev_idx.shape[1]
+    garbage_idx_bits = min(index_bits, 30)
+    shift = 64 - acc_bits
+    nbmax = (max_k + max(block_cols, 1) - 1) // max(block_cols, 1) + 1
+    w = np.zeros(max_k + max(block_cols, 1) + lanes, dtype=np.int64)
+    a = np.zeros(max_k + max(block_cols, 1) + lanes, dtype=np.int64)
+    stored = np.zeros(nbmax, dtype=np.bool_)
+    perm = np.zeros(max(m_group, 1), dtype=np.int64)
+    nz = np.zeros(max(window_words, m_group, 1), dtype=np.int64)
+    pos = 0
+    res = 0
+    for t in range(outs.shape[0]):
+        starts[t] = pos
+        n_jobs = 1 + _below(rs, max_outputs)
+        outs[t] = n_jobs
+        for _ in range(n_jobs):
+            k = 1 + _below(rs, max_k)
+            _random_row(rs, kind, wbits, n_keep, m_group, block_cols, k, densities, w, stored, perm)
+            for j in range(k):
+                a[j] = _operand(rs, abits, 0.3)
+            for j in range(k, w.shape[0]):      # zero padding past the row
+                w[j] = 0
+                a[j] = 0
+            s = np.int64(0)
+            for j in range(k):
+                s += w[j] * a[j]
+            refs[res] = (s << shift) >> shift
+            res += 1
+            nblocks = (k + block_cols - 1) // block_cols if kind == 3 else 0
+            if pos + 2 * k + 2 + nblocks * (block_cols + lanes + 1) > cap:
+                return -1
+            first = pos
+            if kind == 0:
+                for s0 in range(0, k, lanes):
+                    typ[pos] = 0
+                    for j in range(lanes):
+                        ev_w[pos, j] = w[s0 + j]
+                        ev_acts[pos, j] = a[s0 + j]
+                    pos += 1
+            elif kind == 1:
+                for g in range(0, k, m_group):
+                    cnt = 0
+                    for j in range(m_group):
+                        if w[g + j] != 0:
+                            nz[cnt] = j
+                            cnt += 1
+                    typ[pos] = 0
+                    for j in range(lanes):
+                        if j < cnt:
+                            ev_w[pos, j] = w[g + nz[j]]
+                            ev_idx[pos, j] = nz[j]
+                        else:
+                            ev_w[pos, j] = 0
+                            ev_idx[pos, j] = np.int64(_next(rs) >> np.uint64(64 - garbage_idx_bits))
+                    for j in range(m_group):
+                        ev_acts[pos, j] = a[g + j]
+                    pos += 1
+            elif kind == 2:
+                for base in range(0, k, window_words):
+                    cnt = 0
+                    for j in range(base, min(k, base + window_words)):
+                        if w[j] != 0:
+                            nz[cnt] = j
+                            cnt += 1
+                            typ[pos] = 1
+                            ev_addr[pos] = j - base
+                            ev_val[pos] = a[j]
+                            pos += 1
+                    for s0 in range(0, cnt, lanes):
+                        typ[pos] = 0
+                        for j in range(lanes):
+                            if s0 + j < cnt:
+                                ev_w[pos, j] = w[nz[s0 + j]]
+                                ev_idx[pos, j] = nz[s0 + j] - base
+                            else:
+                                ev_w[pos, j] = 0
+                                ev_idx[pos, j] = np.int64(_next(rs) >> np.uint64(64 - garbage_idx_bits))
+                        pos += 1
+            else:
+                per_window = np.int64(1) << index_bits
+                bpb = (block_cols + lanes - 1) // lanes
+                seg = -1
+                for b in range(nblocks):
+                    if not stored[b]:
+                        continue
+                    if b // per_window != seg:
+                        # load every stored block of this window segment before its beats
+                        seg = b // per_window
+                        for bb in range(b, min(nblocks, (seg + 1) * per_window)):
+                            if stored[bb]:
+                                for j in range(block_cols):
+                                    typ[pos] = 1
+                                    ev_addr[pos] = (bb % per_window) * block_cols + j
+                                    ev_val[pos] = a[bb * block_cols + j]
+                                    pos += 1
+                    for sub in range(bpb):
+                        typ[pos] = 0
+                        for j in range(lanes):
+                            off = sub * lanes + j
+                            ev_w[pos, j] = w[b * block_cols + off] if off < block_cols \
+                                else _signed(rs, wbits)
+                        ev_idx[pos, 0] = b % per_window
+                        ev_sub[pos] = sub
+                        pos += 1
+            last = -1
+            for e in range(first, pos):
+                if typ[e] == 0:
+                    last = e
+            if last < 0:                        # no beat: one empty beat ends the output
+                typ[pos] = 0
+                for j in range(lanes):
+                    ev_w[pos, j] = 0
+                for j in range(n_idx):
+                    ev_idx[pos, j] = np.int64(_next(rs) >> np.uint64(64 - garbage_idx_bits))
+                ev_sub[pos] = np.int64(_next(rs) >> np.uint64(64 - sub_bits)) if kind == 3 else np.int64(0)
+                last = pos
+                pos += 1
+            ev_last[last] = 1
+    starts[outs.shape[0]] = pos
+    return pos
+
+
+def _job_bound(cfg: PEConfig, k: int) -> int:
+    """Upper bound of the events of one output of length ``k`` (the kernel's room check)."""
+    nblocks = -(-k // cfg.block_cols) if cfg.kind == "block" else 0
+    return 2 * k + 2 + nblocks * (cfg.block_cols + cfg.lanes + 1) if cfg.kind == "block" else 2 * k + 2
+
+
+def random_pe_events(cfg: PEConfig, trials: int, seed: int = 0, *, max_outputs: int = 4,
+                     max_k: int | None = None) -> dict:
+    """Seeded random PE trials as flat event arrays (the format of :func:`~accelsim.rtl.fast_pe.encode_jobs`).
+
+    Parameters
+    ----------
+    cfg : PEConfig
+    trials : int
+        Trials (each 1..``max_outputs`` outputs), ``>= 0``.
+    seed : int
+        Seeds the draws (``0 <= seed < 2**63``).
+    max_outputs, max_k : int
+        As :func:`accelsim.rtl.stimulus.random_pe_trials`.
+
+    Returns
+    -------
+    dict
+        ``typ`` (0 beat, 1 window write), ``w``, ``idx``, ``acts``, ``sub``,
+        ``last``, ``addr``, ``val`` per event; ``starts`` (trial ``t``'s events
+        are ``starts[t]:starts[t+1]``), ``outs`` (outputs per trial) and
+        ``refs`` (expected result of every output).
+    """
+    for name, v, lo in (("trials", trials, 0), ("max_outputs", max_outputs, 1),
+                        ("max_k", 1 if max_k is None else max_k, 1), ("seed", seed, 0)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo or v >= 2 ** 63:
+            raise AccelsimInputError(f"invalid {name}: got {v!r}; allowed an integer >= {lo}")
+    max_k = int(max_k or _default_max_k(cfg))
+    lanes = cfg.lanes
+    ni, na = max(cfg.indices_per_beat, 1), max(cfg.acts_per_beat, 1)
+    mixed = (int(seed) ^ _STIMULUS_STREAM) & 0xFFFFFFFFFFFFFFFF
+    cap = max(256, int(1.25 * trials * (max_outputs + 1) / 2 * _job_bound(cfg, (max_k + 1) // 2)))
+    while True:
+        ev = dict(typ=np.zeros(cap, np.int64), w=np.zeros((cap, lanes), np.int64),
+                  idx=np.zeros((cap, ni), np.int64), acts=np.zeros((cap, na), np.int64),
+                  sub=np.zeros(cap, np.int64), last=np.zeros(cap, np.int64),
+                  addr=np.zeros(cap, np.int64), val=np.zeros(cap, np.int64))
+        starts = np.zeros(trials + 1, np.int64)
+        outs = np.zeros(trials, np.int64)
+        refs = np.zeros(trials * max_outputs, np.int64)
+        n = _draw_kernel(_KIND_CODE[cfg.kind], cfg.weight_bits, cfg.activation_bits,
+                         cfg.accumulator_bits, int(cfg.index_bits or 1), int(cfg.n or 0),
+                         int(cfg.m or 0), int(cfg.block_cols or 0), cfg.window_words,
+                         int(cfg.sub_bits) if cfg.kind == "block" else 1, int(max_outputs), max_k,
+                         np.uint64(mixed), _DENSITIES, ev["typ"], ev["w"], ev["idx"], ev["acts"],
+                         ev["sub"], ev["last"], ev["addr"], ev["val"], starts, outs, refs)
+        if n >= 0:
+            break
+        cap *= 2
+    out = {name: arr[:n] for name, arr in ev.items()}
+    out.update(starts=starts, outs=outs, refs=refs[:int(outs.sum())])
+    return out
+
+
+def event_count(ev: dict) -> int:
+    """Events (beats and window writes) in an event dict."""
+    return int(ev["typ"].shape[0])
+
+
+def concat_events(*evs: dict) -> dict:
+    """Trials of several event dicts one after another (e.g. directed trials, then random ones)."""
+    if not evs:
+        raise AccelsimInputError("concat_events needs at least one event dict")
+    out = {name: np.concatenate([e[name] for e in evs])
+           for name in ("typ", "w", "idx", "acts", "sub", "last", "addr", "val", "outs", "refs")}
+    starts, base = [np.zeros(1, np.int64)], 0
+    for e in evs:
+        starts.append(e["starts"][1:] + base)
+        base += event_count(e)
+    out["starts"] = np.concatenate(starts)
+    return out
