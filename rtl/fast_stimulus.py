@@ -39,7 +39,7 @@ from accelsim.sim.pe_model import PEConfig
 from accelsim.rtl.fast_array import _next, _signed, _uniform
 from accelsim.rtl.stimulus import _default_max_k
 
-__all__ = ["random_pe_events", "concat_events", "event_count"]
+__all__ = ["random_pe_events", "pe_verify_events", "concat_events", "event_count"]
 
 _KIND_CODE = {"dense": 0, "nm": 1, "unstructured": 2, "block": 3}
 _DENSITIES = np.array([0.0, 0.15, 0.5, 0.85, 1.0])
@@ -55,11 +55,19 @@ def _below(rs, n):
 
 @numba.njit(cache=True)
 def _operand(rs, bits, zero_fraction):
-    """A ``bits``-wide signed operand: uniform, 10 % extremes, ``zero_fraction`` zeros."""
-    v = _signed(rs, bits)
-    if _uniform(rs) < 0.1:
-        v = -(np.int64(1) << (bits - 1)) if _uniform(rs) < 0.5 else (np.int64(1) << (bits - 1)) - 1
-    if zero_fraction > 0.0 and _uniform(rs) < zero_fraction:
+    """A ``bits``-wide signed operand (``bits <= 32``): uniform, 10 % extremes, ``zero_fraction`` zeros.
+
+    One 64-bit draw: the top ``bits`` bits are the value, bits 0-14 decide an
+    extreme (``< 3277 / 2**15``), bit 15 its sign, bits 16-31 a zero.
+    """
+    x = _next(rs)
+    v = np.int64(x >> np.uint64(64 - bits))
+    if v >> (bits - 1):
+        v -= np.int64(1) << bits
+    low = np.int64(x & np.uint64(0xFFFFFFFF))
+    if (low & 0x7FFF) < 3277:
+        v = -(np.int64(1) << (bits - 1)) if (low >> 15) & 1 else (np.int64(1) << (bits - 1)) - 1
+    if zero_fraction > 0.0 and np.float64(low >> 16) * (1.0 / 65536.0) < zero_fraction:
         v = 0
     return v
 
@@ -135,7 +143,7 @@ def _draw_kernel(kind, wbits, abits, acc_bits, index_bits, n_keep, m_group, bloc
             refs[res] = (s << shift) >> shift
             res += 1
             nblocks = (k + block_cols - 1) // block_cols if kind == 3 else 0
-            if pos + 2 * k + 2 + nblocks * (block_cols + lanes + 1) > cap:
+            if pos + _job_room(kind, k, lanes, m_group, block_cols) > cap:
                 return -1
             first = pos
             if kind == 0:
@@ -228,10 +236,16 @@ def _draw_kernel(kind, wbits, abits, acc_bits, index_bits, n_keep, m_group, bloc
     return pos
 
 
-def _job_bound(cfg: PEConfig, k: int) -> int:
-    """Upper bound of the events of one output of length ``k`` (the kernel's room check)."""
-    nblocks = -(-k // cfg.block_cols) if cfg.kind == "block" else 0
-    return 2 * k + 2 + nblocks * (cfg.block_cols + cfg.lanes + 1) if cfg.kind == "block" else 2 * k + 2
+@numba.njit(cache=True)
+def _job_room(kind, k, lanes, m_group, block_cols):
+    """Upper bound of the events (beats and window writes) of one output of length ``k``."""
+    if kind == 0:
+        return (k + lanes - 1) // lanes + 1
+    if kind == 1:
+        return (k + m_group - 1) // m_group + 1
+    if kind == 2:
+        return 2 * k + 2
+    return (k + block_cols - 1) // block_cols * (block_cols + (block_cols + lanes - 1) // lanes) + 1
 
 
 def random_pe_events(cfg: PEConfig, trials: int, seed: int = 0, *, max_outputs: int = 4,
@@ -264,7 +278,9 @@ def random_pe_events(cfg: PEConfig, trials: int, seed: int = 0, *, max_outputs: 
     lanes = cfg.lanes
     ni, na = max(cfg.indices_per_beat, 1), max(cfg.acts_per_beat, 1)
     mixed = (int(seed) ^ _STIMULUS_STREAM) & 0xFFFFFFFFFFFFFFFF
-    cap = max(256, int(1.25 * trials * (max_outputs + 1) / 2 * _job_bound(cfg, (max_k + 1) // 2)))
+    # room for the mean output length; the kernel reports overflow and the arrays double
+    room = _job_room(_KIND_CODE[cfg.kind], (max_k + 1) // 2, lanes, int(cfg.m or 1), int(cfg.block_cols or 1))
+    cap = max(256, int(1.25 * trials * (max_outputs + 1) / 2 * room))
     while True:
         ev = dict(typ=np.zeros(cap, np.int64), w=np.zeros((cap, lanes), np.int64),
                   idx=np.zeros((cap, ni), np.int64), acts=np.zeros((cap, na), np.int64),
@@ -304,3 +320,18 @@ def concat_events(*evs: dict) -> dict:
         base += event_count(e)
     out["starts"] = np.concatenate(starts)
     return out
+
+
+def pe_verify_events(cfg: PEConfig, trials: int, seed: int = 0, *, full_width: bool = True) -> dict:
+    """The PE stimulus of ``verify(..., simulator="verilator")``: directed trials first, then random ones.
+
+    The directed full-width trials
+    (:func:`accelsim.rtl.arrays.stimulus.full_width_pe_trials`, a few Job
+    objects) are encoded with :func:`~accelsim.rtl.fast_pe.encode_jobs` and
+    count towards ``trials``; the rest come from :func:`random_pe_events`.
+    """
+    from accelsim.rtl.arrays.stimulus import full_width_pe_trials
+    from accelsim.rtl.fast_pe import encode_jobs
+
+    directed = full_width_pe_trials(cfg)[:trials] if full_width else []
+    return concat_events(encode_jobs(cfg, directed), random_pe_events(cfg, trials - len(directed), seed))

@@ -423,14 +423,12 @@ def verify(arch, *, trials: int = 100, seed: int = 0, simulator: str = "amaranth
         rest = trials - min(len(directed), trials)
         stim = directed[:trials] + (astim.random_array_stimulus(cfg, arch.dataflow, rows, cols, rest, seed)
                                     if rest else [])
+    elif simulator == "verilator":
+        # fast path end to end: random trials drawn straight into event arrays
+        from accelsim.rtl.fast_stimulus import pe_verify_events
+        stim = pe_verify_events(cfg, trials, seed, full_width=full_width)
     else:
         directed = astim.full_width_pe_trials(cfg) if full_width else []
         rest = trials - min(len(directed), trials)
-        if simulator == "verilator":
-            # fast path end to end: random trials drawn straight into event arrays
-            from accelsim.rtl.fast_pe import encode_jobs
-            from accelsim.rtl.fast_stimulus import concat_events, random_pe_events
-            stim = concat_events(encode_jobs(cfg, directed[:trials]), random_pe_events(cfg, rest, seed))
-        else:
-            stim = directed[:trials] + (random_pe_trials(cfg, rest, seed) if rest else [])
+        stim = directed[:trials] + (random_pe_trials(cfg, rest, seed) if rest else [])
     return _run(cfg, stim, resolved, seed, simulator, verilog_text, t0, arch.dataflow)

@@ -14,7 +14,7 @@ from test_rtl_fast_reference import _replay_pe
 from accelsim.errors import AccelsimInputError
 from accelsim.rtl.arrays.stimulus import full_width_pe_trials
 from accelsim.rtl.fast_pe import encode_jobs, fast_pe_trace
-from accelsim.rtl.fast_stimulus import concat_events, random_pe_events
+from accelsim.rtl.fast_stimulus import concat_events, pe_verify_events, random_pe_events
 from accelsim.rtl.stimulus import Job, WindowWrite, random_pe_trials
 from accelsim.rtl.trace import pe_trace
 from accelsim.sim.pe_model import Beat, PEConfig
@@ -159,6 +159,10 @@ def test_concat_keeps_directed_trials_first():
     directed = encode_jobs(cfg, full_width_pe_trials(cfg))
     ev = concat_events(directed, random_pe_events(cfg, 5, seed=1))
     assert len(ev["outs"]) == len(directed["outs"]) + 5
+    for key in ev:
+        np.testing.assert_array_equal(ev[key], pe_verify_events(cfg, len(directed["outs"]) + 5, 1)[key])
+    random_only = pe_verify_events(cfg, 5, 1, full_width=False)
+    np.testing.assert_array_equal(random_only["refs"], random_pe_events(cfg, 5, seed=1)["refs"])
     n = len(directed["typ"])
     assert ev["starts"][len(directed["outs"])] == n
     np.testing.assert_array_equal(ev["w"][:n], directed["w"])
@@ -189,8 +193,8 @@ def test_verilator_fast_path_passes_and_catches_a_mutant(have_verilator, tmp_pat
     top = manifest["tops"][0]
     clean = verify(arch, trials=30, seed=6, simulator="verilator", verilog=tmp_path / top["file"])
     assert clean.ok and clean.kind == "pe" and clean.trials == 30, str(clean.first_mismatch)
-    directed = full_width_pe_trials(cfg)
-    ev = concat_events(encode_jobs(cfg, directed), random_pe_events(cfg, 30 - len(directed), seed=6))
+    ev = pe_verify_events(cfg, 30, seed=6)
+    assert len(ev["outs"]) == 30
     assert clean.cycles == fast_pe_trace(cfg, ev, seed=6).cycles
     broken = tmp_path / "mutant.v"
     broken.write_text(vm.accumulate_subtracts((tmp_path / top["file"]).read_text(), top["name"]))
