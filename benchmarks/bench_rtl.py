@@ -6,11 +6,14 @@ Usage::
 
 Prints
 
-* PE model cycles/s, per sparse mode: the cycle-by-cycle Python reference
-  (:func:`accelsim.rtl.trace.pe_trace`, the specification) and the Numba one
-  (:func:`accelsim.rtl.fast_pe.fast_pe_trace`; its time includes encoding the
-  stimulus into arrays and packing the port words), on the same seeded random
-  trials with bubbles and back-pressure (goal: >= 1 M cycles/s);
+* PE model side cycles/s, per bundled arch: the cycle-by-cycle Python
+  reference (:func:`~accelsim.rtl.stimulus.random_pe_trials` +
+  :func:`accelsim.rtl.trace.pe_trace`, the specification) and the fast one --
+  everything ``verify(..., simulator="verilator")`` does for a PE apart from
+  Verilator: stimulus (:func:`accelsim.rtl.fast_stimulus.pe_verify_events`),
+  driver + PE + port packing (:func:`accelsim.rtl.fast_pe.fast_pe_trace`) and
+  the comparison -- on seeded random trials with bubbles and back-pressure
+  (goal: >= 1 M cycles/s);
 * the same for a 4x4 array (``WSArrayModel`` against
   :func:`accelsim.rtl.fast_array.fold_batch_trace`), and
 * a whole-layer verification of ResNet-18 ``layer1.0.conv1`` on the full-size
@@ -33,35 +36,51 @@ sys.path.insert(0, str(ROOT))
 
 
 def _pe_rates(trials: int) -> None:
-    from accelsim.rtl.fast_pe import encode_jobs, fast_pe_trace
+    import numpy as np
+
+    from accelsim.rtl.fast_pe import fast_pe_trace
+    from accelsim.rtl.fast_stimulus import pe_verify_events
     from accelsim.rtl.stimulus import random_pe_trials
     from accelsim.rtl.trace import pe_trace
+    from accelsim.rtl.verify import compare_words
     from accelsim.sim.pe_model import PEConfig
     from accelsim.spec import load_arch
+    from accelsim.spec.load import bundled_arch_dir
 
-    print("PE model (same random trials, bubbles and back-pressure)")
-    print("  Numba model = driver + PE + port packing on encoded stimulus; "
-          "+encode = also flattening the Job objects")
-    print(f"  {'arch':<24}{'cycles':>10}{'Python (spec)':>16}{'Numba model':>14}{'+encode':>12}"
-          f"{'ratio':>8}")
-    for name in ("dense-ws-32x32", "nm24-ws-32x32", "unstructured-os-32x32", "block4x4-ws-32x32"):
+    def model_side(cfg, n):
+        # what verify(simulator="verilator") does for a PE apart from Verilator: directed + drawn
+        # stimulus, driver + PE model + port packing, and the comparison (of the expected words)
+        trace = fast_pe_trace(cfg, pe_verify_events(cfg, n, seed=1), seed=2)
+        compare_words(trace, {k: v.copy() for k, v in trace.expected.items()})
+        return trace
+
+    print(f"PE model side, {trials:,} trials (4 directed full-width + random; bubbles and back-pressure)")
+    print("  Python spec = random_pe_trials (Job objects) + pe_trace (PEModel) on a tenth of the trials;")
+    print("  fast = pe_verify_events + fast_pe_trace + compare_words (everything verify does but "
+          "Verilator); best of 3; CPU = process time of the best run")
+    print(f"  {'arch':<24}{'cycles':>10}{'Python (spec)':>16}{'fast model side':>18}{'stimulus':>11}"
+          f"{'CPU':>9}{'ratio':>8}")
+    for name in sorted(p.stem for p in bundled_arch_dir().glob("*.yaml")):
         cfg = PEConfig.from_arch(load_arch(name))
-        stim = random_pe_trials(cfg, trials, seed=1)
-        fast_pe_trace(cfg, stim[:4], seed=2)                       # compile / load the Numba cache
+        model_side(cfg, 8)                                          # compile / load the Numba cache
+        best = None
+        for _ in range(3):
+            t0, c0 = time.perf_counter(), time.process_time()
+            stim = pe_verify_events(cfg, trials, seed=1)
+            t1 = time.perf_counter()
+            fast = fast_pe_trace(cfg, stim, seed=2)
+            compare_words(fast, {k: v.copy() for k, v in fast.expected.items()})
+            run = (time.perf_counter() - t0, t1 - t0, time.process_time() - c0)
+            best = run if best is None or run[0] < best[0] else best
+        assert np.array_equal(fast.model_results, fast.reference_results)
+        few = max(1, trials // 10)
         t0 = time.perf_counter()
-        encoded = encode_jobs(cfg, stim)
-        enc_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        fast = fast_pe_trace(cfg, encoded, seed=2)
-        fast_s = time.perf_counter() - t0
-        few = stim[:max(1, trials // 10)]
-        t0 = time.perf_counter()
-        slow = pe_trace(cfg, few, seed=2)
+        slow = pe_trace(cfg, random_pe_trials(cfg, few, seed=1), seed=2)
         slow_s = time.perf_counter() - t0
-        fr, sr = fast.cycles / fast_s, slow.cycles / slow_s
-        er = fast.cycles / (fast_s + enc_s)
-        print(f"  {name:<24}{fast.cycles:>10,}{sr / 1e3:>12.0f} k/s{fr / 1e6:>10.2f} M/s"
-              f"{er / 1e6:>8.2f} M/s{fr / sr:>7.0f}x")
+        fr, sr = fast.cycles / best[0], slow.cycles / slow_s
+        print(f"  {name:<24}{fast.cycles:>10,}{sr / 1e3:>12.0f} k/s{fr / 1e6:>14.2f} M/s"
+              f"{best[1] * 1e3:>8.1f} ms{best[2] * 1e3:>6.0f} ms{fr / sr:>7.0f}x")
+    print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
 
 
 def _array_rates() -> None:

@@ -14,8 +14,8 @@ from test_rtl_fast_reference import _replay_pe
 from accelsim.errors import AccelsimInputError
 from accelsim.rtl.arrays.stimulus import full_width_pe_trials
 from accelsim.rtl.fast_pe import encode_jobs, fast_pe_trace
-from accelsim.rtl.fast_stimulus import concat_events, pe_verify_events, random_pe_events
-from accelsim.rtl.stimulus import Job, WindowWrite, random_pe_trials
+from accelsim.rtl.fast_stimulus import concat_events, pe_verify_events, random_pe_events, rows_events
+from accelsim.rtl.stimulus import Job, WindowWrite, _random_row, job_from_row, random_operand, random_pe_trials
 from accelsim.rtl.trace import pe_trace
 from accelsim.sim.pe_model import Beat, PEConfig
 from accelsim.spec import load_arch
@@ -169,6 +169,34 @@ def test_concat_keeps_directed_trials_first():
     tr = fast_pe_trace(cfg, ev, seed=2)
     np.testing.assert_array_equal(tr.model_results, tr.reference_results)
     assert np.abs(tr.reference_results[:len(directed["refs"])]).max() > 1 << 24
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_rows_are_encoded_as_job_from_row_does(name):
+    """rows_events (the kernels' encoder) gives job_from_row's events, up to the random garbage."""
+    cfg = _cfg(name)
+    rng = np.random.default_rng(4)
+    rows = []
+    for k in list(range(1, 40)) + [97, 300]:
+        w, stored = _random_row(cfg, rng, k)
+        if cfg.kind == "block":       # rows_events stores the row's nonzero blocks
+            c = cfg.block_cols
+            w[[j for j in range(k) if not np.any(w[j // c * c:(j // c + 1) * c])]] = 0
+        rows.append((w, random_operand(rng, cfg.activation_bits, k, zero_fraction=0.3)))
+    new = rows_events(cfg, rows, seed=3)
+    old = encode_jobs(cfg, [[job_from_row(cfg, w, a, rng)] for w, a in rows])
+    for key in ("typ", "w", "acts", "addr", "val", "last", "starts", "outs", "refs"):
+        np.testing.assert_array_equal(new[key], old[key], err_msg=key)
+    beat = new["typ"] == 0
+    first, end = _outputs(new)
+    empty = np.zeros_like(beat)
+    for a, b in zip(first, end):
+        empty[a:b] = cfg.kind in ("unstructured", "block") and not np.any(~beat[a:b])
+    used = (new["w"] != 0) if cfg.kind in ("nm", "unstructured") else np.ones_like(new["idx"], bool)
+    used &= (beat & ~empty)[:, None]
+    np.testing.assert_array_equal(new["idx"][used], old["idx"][used])
+    np.testing.assert_array_equal(new["sub"][~empty], old["sub"][~empty])
+    assert empty.any() == (cfg.kind in ("unstructured", "block"))
 
 
 @pytest.mark.parametrize("bad", [dict(trials=-1), dict(seed=-2), dict(max_outputs=0), dict(max_k=0)])
