@@ -21,6 +21,11 @@ object per beat:
 * unstructured/block window writes before the beats that read them, exactly
   as :func:`~accelsim.rtl.stimulus.job_from_row` orders them.
 
+:func:`rows_events` encodes given rows with the same kernel code (the
+directed full-width rows, for instance) and :func:`pe_verify_events` is the
+PE stimulus of ``verify(..., simulator="verilator")``: those directed rows,
+then random trials.
+
 The expected result of each output is ``wrap(sum(w * a))`` over the dense row
 and activation vector (int64 arithmetic wraps modulo ``2**64``, so the wrap to
 ``accumulator_bits <= 64`` is exact), computed before the row is encoded into
@@ -36,7 +41,7 @@ import numpy as np
 
 from accelsim.errors import AccelsimInputError
 from accelsim.sim.pe_model import PEConfig
-from accelsim.rtl.fast_array import _next, _signed, _uniform
+from accelsim.rtl.fast_array import _next, _seeded_state, _signed, _uniform
 from accelsim.rtl.stimulus import _default_max_k
 
 __all__ = ["random_pe_events", "rows_events", "pe_verify_events", "concat_events", "event_count"]
@@ -210,14 +215,23 @@ def _encode_row(rs, kind, wbits, acc_bits, index_bits, m_group, block_cols, wind
 
 
 @numba.njit(cache=True)
+def _job_room(kind, k, lanes, m_group, block_cols):
+    """Upper bound of the events (beats and window writes) of one output of length ``k``."""
+    if kind == 0:
+        return (k + lanes - 1) // lanes + 1
+    if kind == 1:
+        return (k + m_group - 1) // m_group + 1
+    if kind == 2:
+        return 2 * k + 2
+    return (k + block_cols - 1) // block_cols * (block_cols + (block_cols + lanes - 1) // lanes) + 1
+
+
+@numba.njit(cache=True)
 def _draw_kernel(kind, wbits, abits, acc_bits, index_bits, n_keep, m_group, block_cols,
                  window_words, sub_bits, max_outputs, max_k, seed, densities,
                  typ, ev_w, ev_idx, ev_acts, ev_sub, ev_last, ev_addr, ev_val, starts, outs, refs):
     # Returns the number of events written, or -1 if the event arrays are too short.
-    rs = np.empty(1, dtype=np.uint64)
-    rs[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x2545F4914F6CDD1D)
-    for _ in range(4):
-        _next(rs)
+    rs = _seeded_state(seed)
     cap = typ.shape[0]
     lanes = ev_w.shape[1]
     pad = max(block_cols, m_group, 1) + lanes
@@ -256,10 +270,7 @@ def _rows_kernel(kind, wbits, acc_bits, index_bits, m_group, block_cols, window_
                  wmat, amat, lengths, typ, ev_w, ev_idx, ev_acts, ev_sub, ev_last, ev_addr, ev_val, refs):
     # One output per row: row t is wmat[t, :lengths[t]]; block rows store their nonzero blocks.
     # Returns the number of events written, or -1 if the event arrays are too short.
-    rs = np.empty(1, dtype=np.uint64)
-    rs[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x2545F4914F6CDD1D)
-    for _ in range(4):
-        _next(rs)
+    rs = _seeded_state(seed)
     lanes = ev_w.shape[1]
     pad = max(block_cols, m_group, 1) + lanes
     width = wmat.shape[1]
@@ -285,18 +296,6 @@ def _rows_kernel(kind, wbits, acc_bits, index_bits, m_group, block_cols, window_
                                    window_words, sub_bits, k, w, a, stored, nz, pos, typ, ev_w,
                                    ev_idx, ev_acts, ev_sub, ev_last, ev_addr, ev_val)
     return pos
-
-
-@numba.njit(cache=True)
-def _job_room(kind, k, lanes, m_group, block_cols):
-    """Upper bound of the events (beats and window writes) of one output of length ``k``."""
-    if kind == 0:
-        return (k + lanes - 1) // lanes + 1
-    if kind == 1:
-        return (k + m_group - 1) // m_group + 1
-    if kind == 2:
-        return 2 * k + 2
-    return (k + block_cols - 1) // block_cols * (block_cols + (block_cols + lanes - 1) // lanes) + 1
 
 
 def _event_arrays(cfg: PEConfig, cap: int) -> dict:
@@ -394,6 +393,8 @@ def rows_events(cfg: PEConfig, rows, seed: int = 0) -> dict:
     n = _rows_kernel(*args, np.uint64((int(seed) ^ _STIMULUS_STREAM) & 0xFFFFFFFFFFFFFFFF), wmat, amat,
                      lengths, ev["typ"], ev["w"], ev["idx"], ev["acts"], ev["sub"], ev["last"],
                      ev["addr"], ev["val"], refs)
+    if n < 0:                                   # pragma: no cover - the capacity is an upper bound
+        raise RuntimeError("rows_events: event capacity underestimated")
     out = {name: arr[:n] for name, arr in ev.items()}
     ends = np.flatnonzero((out["typ"] == 0) & (out["last"] == 1)) + 1
     out.update(starts=np.concatenate([[0], ends]).astype(np.int64), outs=np.ones(len(rows), np.int64),
