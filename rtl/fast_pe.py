@@ -245,6 +245,9 @@ def fast_pe_trace(cfg: PEConfig, trials, seed: int = 0, patterns=DEFAULT_PATTERN
     stall = np.array([p.stall for p in patterns], dtype=np.float64)
     n_out = int(ev["outs"].sum())
     cap = max(64, 3 * (len(ev["typ"]) + 3 * n_out + 4 * n_trials))
+    # a working PE needs well under 3 cycles per event even at the worst stall pattern; a trace
+    # 16 x longer than that is a model that never delivers (a deadlock), not a long run
+    give_up = 4 * cap
     while True:
         # the kernel writes every column of every cycle it returns: no zeroing needed
         a = dict(in_valid=np.empty(cap, np.int64), in_last=np.empty(cap, np.int64),
@@ -266,6 +269,8 @@ def fast_pe_trace(cfg: PEConfig, trials, seed: int = 0, patterns=DEFAULT_PATTERN
                        a["in_ready"], a["out_valid"], a["out_data"], starts, results, rcycles)
         if n >= 0:
             break
+        if cap >= give_up:
+            raise RuntimeError(f"fast PE trace did not finish in {cap:,} cycles (model deadlock)")
         cap *= 2
     cut = {k: v[:n] for k, v in a.items()}
     lane_bits = {"in_valid": 1, "in_last": 1, "in_w": cfg.weight_bits, "in_idx": ib,

@@ -228,3 +228,12 @@ def test_verilator_fast_path_passes_and_catches_a_mutant(have_verilator, tmp_pat
     broken.write_text(vm.accumulate_subtracts((tmp_path / top["file"]).read_text(), top["name"]))
     result = verify(arch, trials=30, seed=6, simulator="verilator", verilog=broken, top=top["name"])
     assert not result.ok and result.first_mismatch is not None
+
+
+def test_a_trace_that_never_finishes_raises_instead_of_growing():
+    """A trial waiting for an output that is never streamed is reported as a deadlock."""
+    cfg = _cfg("dense-ws-32x32")
+    ev = random_pe_events(cfg, 3, seed=1)
+    ev["outs"] = ev["outs"] + np.array([0, 1, 0])
+    with pytest.raises(RuntimeError, match="model deadlock"):
+        fast_pe_trace(cfg, ev, seed=1)
