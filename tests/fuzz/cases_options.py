@@ -44,7 +44,7 @@ def _option_cases() -> list[Case]:
                                                         "channel", "kernel"))
     add("encode-prune", ENC, "--prune", BAD_SCHEMES[::3], ("--prune", "scheme", "nm", "unstructured", "block",
                                                            "channel", "kernel"))
-    add("compare-prune", CMP, "--prune", BAD_SCHEMES[4::4], ("--prune", "scheme", "nm", "unstructured",
+    add("compare-prune", CMP, "--prune", ["", " "] + BAD_SCHEMES[4::4], ("--prune", "scheme", "nm", "unstructured",
                                                             "block", "channel", "kernel"))
     add("encode-format", ENC, "--format", BAD_FORMATS, ("--format", "format"))
     add("simulate-format", SIM, "--format", BAD_FORMATS[::2], ("--format", "format"))
