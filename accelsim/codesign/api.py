@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from accelsim.errors import AccelsimInputError, Problem, ProblemCollector
 
-__all__ = ["TASKS", "load_task", "run_copruning"]
+__all__ = ["TASKS", "MAX_CONFIRM_FOLDS", "load_task", "run_copruning"]
+
+#: Most confirmation folds of a bundled task (each fold pre-trains a dense model and holds out
+#: 1/N of the training images; digits has 898, so 8 folds validate on about 112 images each).
+MAX_CONFIRM_FOLDS = 8
 
 #: Bundled tasks: name -> one-line description.
 TASKS = {"digits": "small CNN on scikit-learn's 8x8 handwritten digits (offline, ~1 minute to train)"}
@@ -25,7 +29,7 @@ def load_task(name: str, *, seed: int = 0, pretrain_epochs: int | None = None, f
     """Build (train) a bundled task by name; see :data:`TASKS`.
 
     ``confirm_folds``: folds the search confirms its final choices on (default
-    the task's, 2 for digits; below 2: none).
+    the task's, 2 for digits; 0: none; :func:`run_copruning` checks the range).
     """
     from accelsim.codesign import digits
 
@@ -76,10 +80,14 @@ def run_copruning(task: str, arch, out, *, max_accuracy_drop=1.0, target_energy_
     check_settings(problems, max_accuracy_drop=max_accuracy_drop, target_energy_pj=target_energy_pj,
                     target_latency_cycles=target_latency_cycles, objective=objective, seed=seed,
                     refine_steps=refine_steps, names=names, margin_se=margin_se)
-    for key, value in (("pretrain_epochs", pretrain_epochs), ("finetune_epochs", finetune_epochs),
-                       ("confirm_folds", confirm_folds)):
+    for key, value in (("pretrain_epochs", pretrain_epochs), ("finetune_epochs", finetune_epochs)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             problems.add(names[key], value, "an integer >= 0")
+    if confirm_folds is not None and (not isinstance(confirm_folds, int) or isinstance(confirm_folds, bool)
+                                      or not (confirm_folds == 0 or 2 <= confirm_folds <= MAX_CONFIRM_FOLDS)):
+        problems.add(names["confirm_folds"], confirm_folds,
+                     f"0 (no confirmation) or an integer from 2 to {MAX_CONFIRM_FOLDS} (each fold holds out "
+                     f"1/N of the training images)")
     archs = load_archs(arch, problems, names["arch"])
     problems.raise_if_any("invalid copruning arguments")
     from accelsim.codesign.search import deterministic_torch, run_search

@@ -17,7 +17,7 @@ _NAMES = {"task": "--task", "arch": "--arch", "out": "--out", "max_accuracy_drop
           "target_energy_pj": "--target-energy", "target_latency_cycles": "--target-latency",
           "objective": "--objective", "seed": "--seed", "refine_steps": "--refine-steps",
           "pretrain_epochs": "--pretrain-epochs", "finetune_epochs": "--finetune-epochs", "model": "--task",
-          "margin_se": "--margin-se"}
+          "margin_se": "--margin-se", "confirm_folds": "--confirm-folds"}
 
 
 def add_arguments(p) -> None:
@@ -41,6 +41,10 @@ def add_arguments(p) -> None:
     p.add_argument("--margin-se", type=ANY_NUMBER, default=None, metavar="Z",
                    help="a candidate must clear the accuracy budget by Z standard errors of its paired "
                         "validation difference to the dense model (default 2; 0: plain comparison)")
+    p.add_argument("--confirm-folds", type=int_option(None, 10 ** 6), default=None, metavar="N",
+                   help="re-splits of the task that confirm each arch's final plan and the magnitude baseline "
+                        "on data the search never used (default: the task's, 2 for digits; 0: the validation "
+                        "rule alone; at most 8)")
     p.add_argument("--objective", default="energy", metavar="OBJ",
                    help="what the search minimises: energy (default), latency or edp")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
@@ -63,7 +67,7 @@ def run_copruning(args) -> int:
     result, files = run(args.task, args.arch, args.out, max_accuracy_drop=drop,
                         target_energy_pj=args.target_energy, target_latency_cycles=args.target_latency,
                         objective=args.objective, seed=args.seed, refine_steps=args.refine_steps,
-                        margin_se=args.margin_se,
+                        margin_se=args.margin_se, confirm_folds=args.confirm_folds,
                         pretrain_epochs=args.pretrain_epochs, finetune_epochs=args.finetune_epochs,
                         quiet=args.quiet, option_names=_NAMES)
     from accelsim.codesign.outputs import plan_dict

@@ -55,8 +55,11 @@ def parse_prunes(prunes, what: str = "prunes"):
     out = []
     problems = ProblemCollector()
     for p in items:
-        if p is None or (isinstance(p, str) and p.strip().lower() in ("none", "")):
+        if p is None or (isinstance(p, str) and p.strip().lower() == "none"):
             out.append(None)
+        elif isinstance(p, str) and not p.strip():
+            problems.add(what, p, "a pruning scheme such as 'nm:2:4', or 'none' for the unpruned weights "
+                                  "(an empty scheme is refused, as by encode and simulate)")
         elif isinstance(p, str):
             out.append(parse_scheme(p).name)
         else:

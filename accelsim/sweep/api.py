@@ -174,7 +174,8 @@ def run_sweep(spec, out, *, resume: bool = False, workers: int | None = None, sc
         todo = [p for p in plan.points if p.key not in stored_keys]
         spec = plan.spec
         context = SweepContext(spec.sha256(), _version(), spec.base_arch_json, spec.base_arch_source,
-                               tuple(p.path for p in spec.parameters), spec.workloads)
+                               tuple(p.path for p in spec.parameters), spec.workloads,
+                               _limits_items())
         # every workload is loaded and pruned before any point runs (a scheme that cannot prune a workload
         # is bad input); forked local workers inherit them, others prepare their own
         runner_for(context).prepare(todo)
@@ -245,9 +246,18 @@ def check_sweep(spec):
     plan = plan_sweep(spec)
     s = plan.spec
     context = SweepContext(s.sha256(), _version(), s.base_arch_json, s.base_arch_source,
-                           tuple(p.path for p in s.parameters), s.workloads)
+                           tuple(p.path for p in s.parameters), s.workloads, _limits_items())
     PointRunner(context).prepare(plan.points)
     return plan
+
+
+def _limits_items() -> tuple:
+    """This process's limits as ``(name, value)`` pairs, for the workers (see ``apply_context_limits``)."""
+    from dataclasses import asdict
+
+    from accelsim.limits import current
+
+    return tuple(asdict(current()).items())
 
 
 def _version() -> str:

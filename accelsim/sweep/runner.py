@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from accelsim.errors import AccelsimInputError, Problem
 
-__all__ = ["SweepContext", "PointRunner", "run_chunk", "runner_for", "release_runners", "point_inputs"]
+__all__ = ["SweepContext", "PointRunner", "run_chunk", "apply_context_limits", "runner_for", "release_runners", "point_inputs"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class SweepContext:
     base_arch_source: str
     param_paths: tuple
     workloads: tuple   # WorkloadRef
+    limits: tuple = ()   # (name, value) of the starting process's limits, applied on every worker
 
 
 def point_inputs(context: SweepContext, point, arch_data: dict | None = None) -> dict:
@@ -274,6 +275,24 @@ def release_runners() -> None:
         _RUNNERS.clear()
 
 
+def apply_context_limits(context: SweepContext) -> None:
+    """Make this process's limits those of the process that started the sweep.
+
+    A remote Dask worker sees neither the client's :func:`accelsim.limits.set_limits`
+    nor its ``ACCELSIM_LIMIT_*`` variables; the context carries them. Only the
+    limits that differ are set, so a worker already in agreement is left as it is.
+    """
+    from accelsim import limits
+
+    if not context.limits:
+        return
+    in_force = limits.current()
+    changes = {name: value for name, value in context.limits if getattr(in_force, name) != value}
+    if changes:
+        limits.set_limits(**changes)
+
+
 def run_chunk(context: SweepContext, points) -> list:
     """Task function of the executors: run ``points`` with this process's runner."""
+    apply_context_limits(context)
     return runner_for(context).run_chunk(points)

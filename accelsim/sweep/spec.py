@@ -307,8 +307,12 @@ def _parse_prunes(raw, problems) -> tuple:
         return ()
     out = []
     for i, item in enumerate(items):
-        if item is None or (isinstance(item, str) and item.strip().lower() in ("none", "")):
+        if item is None or (isinstance(item, str) and item.strip().lower() == "none"):
             out.append(None)
+            continue
+        if isinstance(item, str) and not item.strip():
+            problems.add(f"prune[{i}]", item, "a pruning scheme such as 'nm:2:4' or 'unstructured:0.9', "
+                                              "or none (an empty scheme is refused)")
             continue
         try:
             out.append(parse_scheme(item).name)

@@ -184,6 +184,8 @@ def test_defaults_run_what_the_help_says(tmp_path):
     (["--dataflows", "ws,,os"], "--dataflows"),
     (["--formats", "csr,zip"], "zip"),
     (["--prune", "nm:5:4"], "nm"),
+    (["--prune", ""], "--prune: got ''; allowed: a pruning scheme such as 'nm:2:4', or 'none'"),
+    (["--prune", "  "], "--prune: got '  '"),
 ])
 def test_bad_input_exit_2(tmp_path, extra, fragment):
     r = run("compare", "--workload", "tiny-cnn", "--arch", "dense-ws-32x32", "--out", str(tmp_path / "x"), *extra)

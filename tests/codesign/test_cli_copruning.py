@@ -91,3 +91,13 @@ def test_help_and_a_light_parser():
             "print('torch' in sys.modules, 'accelsim.codesign.search' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.split() == ["False", "False"], out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("value, fragment", [("1", "--confirm-folds: got 1; allowed: 0 (no confirmation) or an "
+                                                     "integer from 2 to 8"),
+                                             ("9", "--confirm-folds: got 9"),
+                                             ("-1", "--confirm-folds: got -1"),
+                                             ("x", "--confirm-folds")])
+def test_bad_confirm_folds(tmp_path, value, fragment):
+    _fails(run(*_args(tmp_path, "--task", "digits", "--arch", "nm24-ws-32x32", "--confirm-folds", value)), fragment)
+    assert not (tmp_path / "out").exists()

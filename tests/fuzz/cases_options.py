@@ -44,7 +44,7 @@ def _option_cases() -> list[Case]:
                                                         "channel", "kernel"))
     add("encode-prune", ENC, "--prune", BAD_SCHEMES[::3], ("--prune", "scheme", "nm", "unstructured", "block",
                                                            "channel", "kernel"))
-    add("compare-prune", CMP, "--prune", BAD_SCHEMES[4::4], ("--prune", "scheme", "nm", "unstructured",
+    add("compare-prune", CMP, "--prune", ["", " "] + BAD_SCHEMES[4::4], ("--prune", "scheme", "nm", "unstructured",
                                                             "block", "channel", "kernel"))
     add("encode-format", ENC, "--format", BAD_FORMATS, ("--format", "format"))
     add("simulate-format", SIM, "--format", BAD_FORMATS[::2], ("--format", "format"))
@@ -70,6 +70,7 @@ def _option_cases() -> list[Case]:
     add("copruning-energy", COP, "--target-energy", bad_reals + ["0"], ("--target-energy",))
     add("copruning-latency", COP, "--target-latency", bad_reals + ["0"], ("--target-latency",))
     add("copruning-margin", COP, "--margin-se", bad_reals, ("--margin-se",))
+    add("copruning-folds", COP, "--confirm-folds", BAD_INTS[:6] + ["1", "9", str(10 ** 9)], ("--confirm-folds",))
     add("copruning-objective", COP, "--objective", ["", "speed", "ENERGYY", "1"], ("--objective", "objective"))
     add("copruning-task", ("copruning", "--arch", "nm24-ws-32x32", "--out", "out"), "--task",
         ["", "nosuch", "../digits", LONG_NAME], ("--task", "task"))

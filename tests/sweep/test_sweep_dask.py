@@ -115,3 +115,28 @@ def test_scheduler_addresses(address, expected):
 def test_bad_scheduler_addresses_are_refused(address):
     with pytest.raises(AccelsimInputError, match="invalid --scheduler"):
         check_scheduler_address(address)
+
+
+@pytest.mark.slow
+def test_the_clients_limits_reach_the_remote_workers(cluster):
+    """A limit set in the client (set_limits or ACCELSIM_LIMIT_*) governs the points a remote worker runs."""
+    from dataclasses import asdict, replace
+
+    from distributed import Client
+
+    from accelsim import __version__
+    from accelsim.limits import current
+    from accelsim.sweep.runner import SweepContext, run_chunk
+
+    plan = plan_sweep(spec(prune=["none"]))
+    s = plan.spec
+    loose = SweepContext(s.sha256(), __version__, s.base_arch_json, s.base_arch_source, tuple(p.path for p in s.parameters),
+                         s.workloads, tuple(asdict(current()).items()))
+    tight = replace(loose, limits=tuple((n, 2 if n == "max_dimension" else v) for n, v in loose.limits))
+    with Client(cluster, timeout="60s") as client:
+        records = client.submit(run_chunk, loose, plan.points[:2], pure=False).result()
+        assert [r["inputs"]["workload"] for r in records] == ["tiny-cnn"] * 2
+        with pytest.raises(AccelsimInputError, match="max_dimension"):
+            client.submit(run_chunk, tight, plan.points[:2], pure=False).result()
+        # the next sweep's limits replace the previous one's on the same workers
+        assert len(client.submit(run_chunk, loose, plan.points[:2], pure=False).result()) == 2

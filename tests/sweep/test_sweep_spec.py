@@ -212,3 +212,10 @@ def test_a_scheme_that_cannot_prune_a_workload_is_refused_before_any_point_runs(
     fixed = write_spec(tmp_path, spec(prune=["none"], space={"array.rows": [8]}, dataflows=["ws"]))
     r = run("sweep", str(fixed), "--out", str(tmp_path / "out"), "--no-report", "-q")
     assert r.returncode == 0, r.stderr
+
+
+def test_an_empty_pruning_scheme_is_refused_while_none_means_unpruned():
+    err = _error(spec(prune=["none", "", "nm:2:4"]))
+    assert [p.field for p in err.problems] == ["prune[1]"]
+    assert "empty scheme is refused" in err.problems[0].allowed
+    assert plan_sweep(spec(prune=["none", None, "nm:2:4"])) is not None
