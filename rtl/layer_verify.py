@@ -124,8 +124,9 @@ class LayerVerifyResult:
                  f"{self.build_seconds:.1f} s, RTL simulation {self.sim_seconds:.1f} s, "
                  f"model {self.model_seconds:.1f} s)"]
         if self.mode == "whole-layer" and not self.formula_cycles:
-            lines.append(f"  RTL = model in every cycle (random bubbles and back-pressure, cycle-by-cycle "
-                         f"Python model); {self.outputs_checked:,} outputs equal the simulator's "
+            ref = "fast OS reference" if self.dataflow == "os" else "cycle-by-cycle Python model"
+            lines.append(f"  RTL = model in every cycle (random bubbles and back-pressure, {ref}); "
+                         f"{self.outputs_checked:,} outputs equal the simulator's "
                          "functional output" if self.ok else f"  {self.cycles:,} cycles compared")
         elif self.mode == "whole-layer":
             lines.append(f"  RTL cycles {self.rtl_cycles:,} = model {self.model_cycles:,} = formula "
@@ -381,7 +382,7 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
 
 
 def _whole_layer_python(arch, cfg, ops, rows, cols, seed, trials_per_run: int = 256):
-    """OS / IS arrays: every trial of ``rtl.arrays.layer.layer_stimulus`` through the Python model.
+    """IS arrays (OS: :func:`accelsim.rtl.fast_layer.whole_layer_os`): every trial of ``rtl.arrays.layer.layer_stimulus`` through the Python model.
 
     Cycle by cycle (random bubbles and back-pressure), Verilator; the trials'
     reference results (which the model, and so the RTL, must reproduce) are
@@ -564,7 +565,11 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
             raise AccelsimInputError("a Verilog file is verified whole-layer on the WS arrays only",
                                      [Problem("verilog", str(verilog), "not given for an "
                                               f"{arch.dataflow.upper()} array")])
-        part = _whole_layer_python(arch, cfg, ops, rows, cols, seed)
+        if arch.dataflow == "os":
+            from accelsim.rtl.fast_layer import whole_layer_os
+            part = whole_layer_os(arch, cfg, ops, rows, cols, module, seed)
+        else:
+            part = _whole_layer_python(arch, cfg, ops, rows, cols, seed)
     elif whole_layer:
         text = None
         if verilog is not None:
