@@ -35,8 +35,8 @@ import numpy as np
 from accelsim.errors import AccelsimInputError
 from accelsim.sim.pe_model import PEConfig, WSArrayModel
 
-__all__ = ["ArrayFoldBatch", "WordTrace", "fold_batch_trace", "systolic_word_trace", "pack_words",
-           "unpack_words", "word_count"]
+__all__ = ["ArrayFoldBatch", "WordTrace", "fold_batch_trace", "systolic_word_trace",
+           "systolic_cycle_estimate", "pack_words", "unpack_words", "word_count"]
 
 
 def word_count(bits: int) -> int:
@@ -356,6 +356,19 @@ def _systolic_kernel(is_flow, nm, m_group, acc_bits, lanes, row_bits,
     return cyc
 
 
+def systolic_cycle_estimate(rows: int, cols: int, vectors, bubble, stall) -> np.ndarray:
+    """Expected cycles of each fold (a small margin over) with ``vectors[f]`` vectors, patterns cycled.
+
+    Flat out a fold lasts ``2*rows + cols + V - 1`` cycles; bubbles stretch it
+    by ``1 / (1 - bubble)`` and back-pressure by ``1 / (1 - stall)``.
+    """
+    vectors = np.asarray(vectors, dtype=np.int64)
+    pat = np.arange(vectors.size) % len(bubble)
+    stretch = 1.0 / ((1.0 - np.asarray(bubble, dtype=np.float64)[pat])
+                     * (1.0 - np.asarray(stall, dtype=np.float64)[pat]))
+    return (2 * rows + cols + vectors) * stretch * 1.15
+
+
 def systolic_word_trace(cfg: PEConfig, dataflow: str, rows: int, cols: int, stationary, fold_st,
                         flow, fold_v0, fold_v1, *, bidx=None, boff=None, bubble=(0.0,),
                         stall=(0.0,), seed: int = 0) -> WordTrace:
@@ -441,9 +454,7 @@ def systolic_word_trace(cfg: PEConfig, dataflow: str, rows: int, cols: int, stat
     if bub.size != stl.size or bub.size == 0 or np.any((bub < 0) | (bub >= 1)) \
             or np.any((stl < 0) | (stl >= 1)):
         raise AccelsimInputError("bubble and stall need the same number of probabilities in [0, 1)")
-    worst = 1.0 / (1.0 - float(max(bub.max(), stl.max())))
-    flat = 2 * rows + cols + (fold_v1 - fold_v0)
-    cap = int(flat.sum() * worst * worst * 1.1) + 64
+    cap = int(systolic_cycle_estimate(rows, cols, fold_v1 - fold_v0, bub, stl).sum()) + 64
     row_port = "w_row" if ws else "x_row"
     ready_port = stream_port_names(dataflow)[1]
     row_bits = widths[row_port]

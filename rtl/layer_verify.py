@@ -9,13 +9,17 @@ for N:M cells, else the lanes) and checks it in one of two ways:
   ``sample_vectors`` input vectors, through the cycle-by-cycle Python model
   and random bubbles/back-pressure (:func:`accelsim.rtl.verify.verify_jobs`);
   Amaranth simulator or Verilator.
-* **whole layer**: every fold with every input vector, flat out, through the
-  fast array model (:mod:`accelsim.rtl.fast_array`) and Verilator, in batches
-  of folds. Every output port is compared in every cycle; the RTL's output
-  vectors are summed over the reduction folds (two's-complement wrap) and the
-  assembled layer output must equal the simulator's functional output
-  bit for bit; the RTL's cycles must equal the model's and the fold formula
-  ``2*rows + cols + V - 1``.
+* **whole layer**: every fold with every input vector, through a fast
+  Numba reference and Verilator, in batches of folds. WS: flat out, through
+  :mod:`accelsim.rtl.fast_array`; every output port is compared in every
+  cycle; the RTL's output vectors are summed over the reduction folds
+  (two's-complement wrap) and the assembled layer output must equal the
+  simulator's functional output bit for bit; the RTL's cycles must equal the
+  model's and the fold formula ``2*rows + cols + V - 1``. OS and IS arrays
+  (:func:`accelsim.rtl.fast_layer.whole_layer_os` / ``whole_layer_is``) run
+  with the bubbles and back-pressure of :data:`~accelsim.rtl.trace.DEFAULT_PATTERNS`
+  and the same checks (their cycles: RTL = model in every cycle; IS folds
+  driven flat out also equal the formula).
 
 PE-only architectures (no array top) are checked on their PE: sample mode
 streams ``(vector, channel)`` outputs of the layer; whole-layer mode is
@@ -57,12 +61,14 @@ class LayerVerifyResult:
     folds, total_folds : int
         Folds run, and folds of the whole layer on this shape (PE: outputs).
     vectors : int
-        Input vectors per fold run.
+        Input vectors per fold run (IS: the most channel vectors a fold streams;
+        OS: the pixels of a tile).
     cycles : int
         Cycles simulated (RTL and model).
     model_cycles, formula_cycles, rtl_cycles : int
         Whole layer: the model's cycles, ``sum(2*rows + cols + V - 1)`` over the
-        folds, and the RTL's (per fold, up to its last valid output vector).
+        folds (0 where bubbles and back-pressure make the cycles the model's), and
+        the RTL's (per fold, up to its last valid output vector).
     outputs_checked : int
         Layer output elements compared with the functional output (whole layer).
     ok : bool
@@ -114,6 +120,9 @@ class LayerVerifyResult:
             unit = f"{self.folds:,}{of} outputs"
         elif self.dataflow == "os":
             unit = f"{self.folds:,}{of} tiles of {self.shape[0]} pixels x {self.shape[1]} channels"
+        elif self.dataflow == "is":
+            unit = (f"{self.folds:,}{of} folds of {self.shape[1]} pixels x up to {self.vectors:,} "
+                    "channel vectors")
         else:
             unit = f"{self.folds:,}{of} folds x {self.vectors:,} vectors"
         lines = [f"verify {self.arch}: {self.workload} layer {self.layer}, pruning "
@@ -124,7 +133,7 @@ class LayerVerifyResult:
                  f"{self.build_seconds:.1f} s, RTL simulation {self.sim_seconds:.1f} s, "
                  f"model {self.model_seconds:.1f} s)"]
         if self.mode == "whole-layer" and not self.formula_cycles:
-            ref = "fast OS reference" if self.dataflow == "os" else "cycle-by-cycle Python model"
+            ref = f"fast {self.dataflow.upper()} reference"
             lines.append(f"  RTL = model in every cycle (random bubbles and back-pressure, {ref}); "
                          f"{self.outputs_checked:,} outputs equal the simulator's "
                          "functional output" if self.ok else f"  {self.cycles:,} cycles compared")
@@ -381,51 +390,6 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
                 build_seconds=built.build_seconds, sim_seconds=sim_s, model_seconds=model_s)
 
 
-def _whole_layer_python(arch, cfg, ops, rows, cols, seed, trials_per_run: int = 256):
-    """IS arrays (OS: :func:`accelsim.rtl.fast_layer.whole_layer_os`): every trial of ``rtl.arrays.layer.layer_stimulus`` through the Python model.
-
-    Cycle by cycle (random bubbles and back-pressure), Verilator; the trials'
-    reference results (which the model, and so the RTL, must reproduce) are
-    assembled and compared with the functional output.
-    """
-    from accelsim.rtl.arrays.layer import assemble, layer_stimulus
-    from accelsim.rtl.verify import verify_jobs
-
-    accb = cfg.accumulator_bits
-    n_per_group = ops.weight.shape[0] // ops.groups
-    assembled = np.zeros_like(ops.output)
-    cycles = folds = 0
-    sim_s = build_s = 0.0
-    message = ""
-    tm = time.perf_counter()
-    for g in range(ops.groups):
-        wmat = ops.weight[g * n_per_group:(g + 1) * n_per_group]
-        cut = layer_stimulus(cfg, arch.dataflow, rows, cols, wmat, ops.activations[g], seed=seed + g)
-        for i in range(0, len(cut), trials_per_run):
-            part = cut[i:i + trials_per_run]
-            res = verify_jobs(arch, [t for t, _ in part], seed=seed + g + i, simulator="verilator",
-                              top="array", array_shape=(rows, cols))
-            cycles += res.cycles
-            sim_s += res.sim_seconds
-            build_s += res.build_seconds
-            if not res.ok and not message:
-                message = f"group {g}, trial {i + res.first_mismatch.trial}: {res.first_mismatch}"
-        folds += len(cut)
-        results = [t[0].expected if isinstance(t, list) else t.expected for t, _ in cut]
-        out_g = assemble(results, [p for _, p in cut], ops.activations.shape[1], n_per_group, accb)
-        assembled[:, g * n_per_group:(g + 1) * n_per_group] = out_g.astype(np.int64)
-    model_s = time.perf_counter() - tm - sim_s - build_s
-    diff = np.argwhere(assembled != ops.output)
-    if diff.size and not message:
-        m_, n_ = (int(v) for v in diff[0])
-        message = (f"assembled output [{m_}, {n_}] = {int(assembled[m_, n_])}, the functional "
-                   f"output is {int(ops.output[m_, n_])} ({len(diff)} elements differ)")
-    return dict(folds=folds, total_folds=folds, vectors=ops.activations.shape[1] if arch.dataflow != "os"
-                else rows, cycles=cycles, model_cycles=cycles, formula_cycles=0, rtl_cycles=cycles,
-                outputs_checked=int(ops.output.size), ok=not message, message=message,
-                build_seconds=build_s, sim_seconds=sim_s, model_seconds=max(model_s, 0.0))
-
-
 # --------------------------------------------------------------------------- sample
 def _total_folds(cfg, rows, cols, ops) -> int:
     from accelsim.sim.pe_model import WSArrayModel
@@ -560,17 +524,7 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
     ops = layer_operands(arch, workload, layer, prune=prune, seed=seed)
     wl_name = workload if isinstance(workload, str) else getattr(workload, "name", str(workload))
     module = top_name(arch, kind)
-    if whole_layer and (arch.dataflow != "ws" or cfg.kind not in ARRAY_KINDS):
-        if verilog is not None:
-            raise AccelsimInputError("a Verilog file is verified whole-layer on the WS arrays only",
-                                     [Problem("verilog", str(verilog), "not given for an "
-                                              f"{arch.dataflow.upper()} array")])
-        if arch.dataflow == "os":
-            from accelsim.rtl.fast_layer import whole_layer_os
-            part = whole_layer_os(arch, cfg, ops, rows, cols, module, seed)
-        else:
-            part = _whole_layer_python(arch, cfg, ops, rows, cols, seed)
-    elif whole_layer:
+    if whole_layer:
         text = None
         if verilog is not None:
             from pathlib import Path
@@ -578,7 +532,14 @@ def verify_layer(arch, workload, layer: str, *, prune=None, shape=None, whole_la
                 raise AccelsimInputError("invalid Verilog file", [Problem("verilog", str(verilog),
                                                                           "an existing file")])
             text = Path(verilog).read_text(encoding="utf-8", errors="replace")
-        part = _whole_layer(arch, cfg, ops, rows, cols, module, seed, text)
+        if arch.dataflow == "os":
+            from accelsim.rtl.fast_layer import whole_layer_os
+            part = whole_layer_os(arch, cfg, ops, rows, cols, module, seed, verilog_text=text)
+        elif arch.dataflow == "is":
+            from accelsim.rtl.fast_layer import whole_layer_is
+            part = whole_layer_is(arch, cfg, ops, rows, cols, module, seed, verilog_text=text)
+        else:
+            part = _whole_layer(arch, cfg, ops, rows, cols, module, seed, text)
     else:
         part = _sample(arch, cfg, ops, kind, rows, cols, module, seed, simulator,
                        sample_folds, sample_vectors)
