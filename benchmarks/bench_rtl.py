@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_rtl.py [--trials 4000] [--arch A ...] [--warm-cache] [--full-only]
+    python benchmarks/bench_rtl.py [--trials 4000] [--arch A[:is|:os] ...] [--warm-cache]
+                                   [--full-only] [--skip-layers] [--skip-full]
 
 Prints
 
@@ -14,12 +15,20 @@ Prints
   driver + PE + port packing (:func:`accelsim.rtl.fast_pe.fast_pe_trace`) and
   the comparison -- on seeded random trials with bubbles and back-pressure
   (goal: >= 1 M cycles/s);
-* the same for a 4x4 array (``WSArrayModel`` against
-  :func:`accelsim.rtl.fast_array.fold_batch_trace`), and
-* a whole-layer verification of ResNet-18 ``layer1.0.conv1`` on the full-size
-  array of ``--arch`` (32x32 cells for ``dense-ws-32x32``), Verilator build
-  included: by default in an empty build cache (a cold build, Verilator
-  runtime included); ``--warm-cache`` uses the normal cache (goal: < 5 min).
+* the same for a 4x4 array: WS flat out (``WSArrayModel`` against
+  :func:`accelsim.rtl.fast_array.fold_batch_trace`), IS and OS with bubbles
+  and back-pressure (:func:`accelsim.rtl.arrays.trace.systolic_trace` /
+  ``os_trace`` against :func:`accelsim.rtl.fast_is.is_folds_trace` /
+  :func:`accelsim.rtl.fast_os.os_tiles_trace`),
+* whole-layer verifications of ResNet-18 ``layer1.0.conv1`` on the default
+  4x4-cell IS and OS arrays (``--skip-layers`` skips them): IS = the bundled
+  dense and 2:4 archs and the unstructured one at 80 % run as IS arrays, OS =
+  ``unstructured-os-32x32`` at 80 %, and
+* a whole-layer verification of the same layer on the full-size array of
+  ``--arch`` (32x32 cells for ``dense-ws-32x32``; ``NAME:is`` / ``NAME:os``
+  runs the arch with that dataflow), Verilator build included: by default in
+  an empty build cache (a cold build, Verilator runtime included);
+  ``--warm-cache`` uses the normal cache (goal: < 5 min).
 """
 
 from __future__ import annotations
@@ -106,28 +115,108 @@ def _array_rates() -> None:
     t0 = time.perf_counter()
     slow = array_trace(cfg, 4, 4, folds)
     slow_s = time.perf_counter() - t0
-    print(f"  Python (spec) {slow.cycles / slow_s / 1e3:.0f} k cycles/s ({slow.cycles:,} cycles); "
-          f"Numba {cycles / fast_s / 1e6:.2f} M cycles/s ({cycles:,} cycles)")
+    print(f"  WS flat out: Python (spec) {slow.cycles / slow_s / 1e3:.0f} k cycles/s ({slow.cycles:,} "
+          f"cycles); Numba {cycles / fast_s / 1e6:.2f} M cycles/s ({cycles:,} cycles)")
+    _is_os_rates(w, a)
+
+
+def _is_os_rates(w, a) -> None:
+    from accelsim.rtl.arrays.layer import layer_stimulus
+    from accelsim.rtl.arrays.trace import os_trace, systolic_trace
+    from accelsim.rtl.fast_is import is_folds_trace, is_layer_folds
+    from accelsim.rtl.fast_os import os_programs, os_tiles_trace
+    from accelsim.rtl.trace import DEFAULT_PATTERNS
+    from accelsim.sim.pe_model import PEConfig
+    import numpy as np
+
+    bubble = [p.bubble for p in DEFAULT_PATTERNS]
+    stall = [p.stall for p in DEFAULT_PATTERNS]
+    for kind, cfg in (("dense", PEConfig(kind="dense")),
+                      ("2:4", PEConfig(kind="nm", lanes=2, n=2, m=4, index_bits=2))):
+        wk = w.copy()
+        if cfg.kind == "nm":
+            wk.reshape(-1, 4)[:, 2:] = 0
+        t0 = time.perf_counter()
+        folds = is_layer_folds(cfg, 4, 4, wk, a)
+        fast = is_folds_trace(cfg, 4, 4, folds, bubble=bubble, stall=stall)
+        fast_s = time.perf_counter() - t0
+        some = [f for f, _ in layer_stimulus(cfg, "is", 4, 4, wk, a[:8])][:16]
+        t0 = time.perf_counter()
+        slow = systolic_trace(cfg, "is", 4, 4, some)
+        slow_s = time.perf_counter() - t0
+        print(f"  IS {kind} (bubbles, back-pressure): Python (spec) {slow.cycles / slow_s / 1e3:.0f} k "
+              f"cycles/s ({slow.cycles:,} cycles); Numba {fast.cycles / fast_s / 1e6:.2f} M cycles/s "
+              f"({fast.cycles:,} cycles, {folds.folds:,} folds, fold cutting included)")
+    cfg = PEConfig(kind="dense")
+    t0 = time.perf_counter()
+    progs = os_programs(cfg, 4, 4, w)
+    nb, pb = w.shape[0] // 4, a.shape[0] // 4
+    apad = np.zeros((pb * 4, progs.k_span), dtype=np.int64)
+    apad[:, :a.shape[1]] = a[:pb * 4]
+    fast = os_tiles_trace(cfg, 4, 4, progs, apad, np.repeat(np.arange(nb), pb),
+                          np.tile(np.arange(pb) * 4, nb), bubble=bubble, stall=stall)
+    fast_s = time.perf_counter() - t0
+    some = [t for t, _ in layer_stimulus(cfg, "os", 4, 4, w[:8], a[:16])]
+    t0 = time.perf_counter()
+    slow = os_trace(cfg, 4, 4, some)
+    slow_s = time.perf_counter() - t0
+    print(f"  OS dense (bubbles, back-pressure): Python (spec) {slow.cycles / slow_s / 1e3:.0f} k "
+          f"cycles/s ({slow.cycles:,} cycles); Numba {fast.cycles / fast_s / 1e6:.2f} M cycles/s "
+          f"({fast.cycles:,} cycles, programs included)")
+
+
+def _arch_with_dataflow(spec: str):
+    """``NAME`` or ``NAME:DATAFLOW``: a bundled arch, optionally run with another dataflow."""
+    import dataclasses
+
+    from accelsim.spec import load_arch
+
+    name, _, flow = spec.partition(":")
+    arch = load_arch(name)
+    if flow and flow != arch.dataflow:
+        arch = dataclasses.replace(arch, dataflow=flow, name=f"{name}-as-{flow}")
+    return arch
+
+
+def _cpu_s() -> float:
+    import resource
+    return sum(getattr(resource.getrusage(who), f) for who in
+               (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+
+
+def _layer_rows() -> None:
+    from accelsim.rtl.layer_verify import verify_layer
+
+    print("whole-layer verification of resnet18 layer1.0.conv1 on the default 4x4-cell arrays "
+          "(bubbles and back-pressure; Verilator cache as configured)")
+    print(f"  {'arch':<34}{'prune':<18}{'folds':>9}{'cycles':>12}{'wall':>8}{'CPU':>8}{'model':>8}"
+          f"{'Verilator':>10}{'build':>7}{'model rate':>13}")
+    for spec, prune in (("dense-ws-32x32:is", None), ("nm24-ws-32x32:is", None),
+                        ("unstructured-os-32x32:is", "unstructured:0.8"),
+                        ("unstructured-os-32x32", "unstructured:0.8")):
+        arch = _arch_with_dataflow(spec)
+        t0, c0 = time.perf_counter(), _cpu_s()
+        r = verify_layer(arch, "resnet18", "layer1.0.conv1", prune=prune, whole_layer=True)
+        wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+        assert r.ok, r.message
+        print(f"  {arch.name:<34}{r.prune:<18}{r.folds:>9,}{r.cycles:>12,}{wall:>7.1f}s{cpu:>7.1f}s"
+              f"{r.model_seconds:>7.1f}s{r.sim_seconds:>9.1f}s{r.build_seconds:>6.1f}s"
+              f"{r.cycles / max(r.model_seconds, 1e-9) / 1e6:>9.2f} M/s")
+    print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
 
 
 def _full_size(arch_name: str, warm: bool) -> None:
     from accelsim.rtl.layer_verify import verify_layer
-    from accelsim.spec import load_arch
 
-    arch = load_arch(arch_name)
+    arch = _arch_with_dataflow(arch_name)
     tmp = None
     if not warm:
         tmp = tempfile.TemporaryDirectory(prefix="accelsim-bench-rtl-")
         os.environ["ACCELSIM_CACHE"] = tmp.name
     print(f"full-size whole-layer verification, {'warm' if warm else 'empty'} Verilator cache")
-    import resource
-
-    def cpu_s():
-        return sum(getattr(resource.getrusage(who), f) for who in
-                   (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
-    t0, c0 = time.perf_counter(), cpu_s()
+    t0, c0 = time.perf_counter(), _cpu_s()
     r = verify_layer(arch, "resnet18", "layer1.0.conv1", shape="full", whole_layer=True)
-    wall, cpu = time.perf_counter() - t0, cpu_s() - c0
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
     print("  " + r.summary().replace("\n", "\n  "))
     print(f"  {arch_name}: wall {wall:.1f} s, CPU {cpu:.1f} s (Verilator build {r.build_seconds:.1f} s; "
           f"goal < 300 s); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -138,8 +227,10 @@ def _full_size(arch_name: str, warm: bool) -> None:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--trials", type=int, default=4000, help="random PE trials per mode (default 4000)")
-    p.add_argument("--arch", action="append", help="arch of the full-size run (repeatable; "
-                   "default dense-ws-32x32 and nm24-ws-32x32)")
+    p.add_argument("--arch", action="append", help="arch of the full-size run, NAME or NAME:is / "
+                   "NAME:os for another dataflow (repeatable; default dense-ws-32x32 and nm24-ws-32x32)")
+    p.add_argument("--skip-layers", action="store_true",
+                   help="skip the 4x4 IS/OS whole-layer runs")
     p.add_argument("--full-only", action="store_true", help="only the full-size runs")
     p.add_argument("--warm-cache", action="store_true", help="use the normal Verilator cache")
     p.add_argument("--skip-full", action="store_true", help="skip the full-size array run")
@@ -147,6 +238,8 @@ def main(argv=None) -> int:
     if not args.full_only:
         _pe_rates(args.trials)
         _array_rates()
+        if not args.skip_layers:
+            _layer_rows()
     if not args.skip_full:
         for name in args.arch or ["dense-ws-32x32", "nm24-ws-32x32"]:
             _full_size(name, args.warm_cache)

@@ -249,20 +249,10 @@ def _systolic_kernel(is_flow, nm, m_group, acc_bits, lanes, row_bits,
         while got < want:
             if cyc >= cap:
                 return -1
-            # ---------------------------------------------------------- garbage on every input
-            ld_row[cyc] = _bits(rs, row_bits)
-            for c in range(cols):
-                for p in range(n_st):
-                    ld_data[cyc, c * n_st + p] = _garbage(rs, st_garbage[p])
-            if block:
-                ld_bidx[cyc] = _bits(rs, bidx_bits)
-                ld_boff[cyc] = _bits(rs, boff_bits)
-            for r in range(rows):
-                for p in range(n_fl):
-                    x_in[r, p] = _garbage(rs, fl_garbage[p])
-            ready = _uniform(rs) >= stall[pat]
-            o_ready[cyc] = 1 if ready else 0
             # ---------------------------------------------------------- drive this cycle's inputs
+            # (an input not in use carries garbage)
+            ready = True if stall[pat] == 0.0 else _uniform(rs) >= stall[pat]
+            o_ready[cyc] = 1 if ready else 0
             loading = t < rows
             ld_we[cyc] = 1 if loading else 0
             if loading:
@@ -273,13 +263,25 @@ def _systolic_kernel(is_flow, nm, m_group, acc_bits, lanes, row_bits,
                 if block:
                     ld_bidx[cyc] = bidx[f, t]
                     ld_boff[cyc] = boff[f, t]
-            streaming = False
-            if not loading and v < v_end and (presenting or _uniform(rs) >= bubble[pat]):
+            else:
+                ld_row[cyc] = _bits(rs, row_bits)
+                for c in range(cols):
+                    for p in range(n_st):
+                        ld_data[cyc, c * n_st + p] = _garbage(rs, st_garbage[p])
+                if block:
+                    ld_bidx[cyc] = _bits(rs, bidx_bits)
+                    ld_boff[cyc] = _bits(rs, boff_bits)
+            streaming = not loading and v < v_end and \
+                (presenting or bubble[pat] == 0.0 or _uniform(rs) >= bubble[pat])
+            if streaming:
                 presenting = True
-                streaming = True
                 for r in range(rows):
                     for p in range(n_fl):
                         x_in[r, p] = flow[v, r, p]
+            else:
+                for r in range(rows):
+                    for p in range(n_fl):
+                        x_in[r, p] = _garbage(rs, fl_garbage[p])
             s_valid[cyc] = 1 if streaming else 0
             for r in range(rows):
                 for p in range(n_fl):
