@@ -28,7 +28,7 @@ from accelsim.errors import AccelsimInputError
 from accelsim.sim.array_model import array_cell_config, check_array
 from accelsim.sim.pe_model import PEConfig
 
-__all__ = ["ISFolds", "is_layer_folds", "is_folds_trace"]
+__all__ = ["ISFolds", "is_layer_folds", "concat_folds", "is_folds_trace"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,28 @@ def is_layer_folds(cfg: PEConfig, rows: int, cols: int, wmat, amat, *, seed: int
                    nn.astype(np.int64), (p_idx * kc + k_idx).astype(np.int64),
                    start[k_idx], start[k_idx + 1], (p_idx * cols).astype(np.int64),
                    k_idx.astype(np.int64), pb * cols)
+
+
+def concat_folds(parts, channel_offsets) -> ISFolds:
+    """The folds of several GEMMs over the same pixels (a grouped conv's groups) as one run.
+
+    ``parts[i]``'s channels are shifted by ``channel_offsets[i]``; fold order is
+    part after part.
+    """
+    parts = list(parts)
+    if not parts or len(channel_offsets) != len(parts) or len({p.pixels for p in parts}) != 1:
+        raise AccelsimInputError("concat_folds needs one channel offset per part and parts of "
+                                 "the same padded pixels")
+    st_off = np.cumsum([0] + [p.stationary.shape[0] for p in parts])
+    v_off = np.cumsum([0] + [p.flow.shape[0] for p in parts])
+    cat = np.concatenate
+    return ISFolds(cat([p.stationary for p in parts]), cat([p.flow for p in parts]),
+                   cat([p.channel + off for p, off in zip(parts, channel_offsets)]),
+                   cat([p.fold_st + st_off[i] for i, p in enumerate(parts)]),
+                   cat([p.fold_v0 + v_off[i] for i, p in enumerate(parts)]),
+                   cat([p.fold_v1 + v_off[i] for i, p in enumerate(parts)]),
+                   cat([p.fold_p0 for p in parts]), cat([p.fold_chunk for p in parts]),
+                   parts[0].pixels)
 
 
 def is_folds_trace(cfg: PEConfig, rows: int, cols: int, folds: ISFolds, select=None, *,

@@ -1,8 +1,9 @@
 """Whole-layer verification of the OS and IS arrays through their fast references and Verilator.
 
-OS (:func:`whole_layer_os`, reference :mod:`accelsim.rtl.fast_os`): tiles (pixel block of ``rows`` x channel block of ``cols``, the whole K) run
-in batches of about ``batch_cycles`` cycles, one Verilator run each, with
-the bubble / back-pressure patterns of :data:`~accelsim.rtl.trace.DEFAULT_PATTERNS`
+OS (:func:`whole_layer_os`, reference :mod:`accelsim.rtl.fast_os`): tiles
+(pixel block of ``rows`` x channel block of ``cols``, the whole K) run in
+batches of about ``batch_cycles`` cycles, one Verilator run each, with the
+bubble / back-pressure patterns of :data:`~accelsim.rtl.trace.DEFAULT_PATTERNS`
 cycled over tiles. Every output port is compared in every cycle (``in_ready``,
 ``o_valid``; ``o_data`` when valid); the result rows the RTL delivers (``o_valid``
 and ``o_ready``) are placed into the ``V x N`` output, which must equal the
@@ -52,7 +53,7 @@ def _output_mismatch(assembled, output) -> str:
 
 
 def _batches(est, limit) -> list[tuple[int, int]]:
-    """Consecutive ``(first, end)`` ranges of items whose estimated cycles ``est`` add up to about ``limit``."""
+    """Consecutive ``(first, end)`` ranges of items whose estimated cycles ``est`` sum to about ``limit``."""
     edges = np.searchsorted(np.cumsum(est), np.arange(limit, est.sum() + limit, limit))
     out, t0 = [], 0
     for t1 in np.unique(np.append(np.maximum(edges, 1), est.size)):
@@ -144,7 +145,7 @@ def whole_layer_is(arch, cfg, ops, rows, cols, module, seed, *, verilog_text=Non
     """
     from accelsim.rtl import verilator as vl
     from accelsim.rtl.fast_array import systolic_cycle_estimate, unpack_words
-    from accelsim.rtl.fast_is import is_folds_trace, is_layer_folds
+    from accelsim.rtl.fast_is import concat_folds, is_folds_trace, is_layer_folds
     from accelsim.rtl.layer_verify import _first_mismatch
     from accelsim.rtl.trace import DEFAULT_PATTERNS
     from accelsim.sim.array_model import array_cell_config, systolic_fold_cycles
@@ -156,67 +157,68 @@ def whole_layer_is(arch, cfg, ops, rows, cols, module, seed, *, verilog_text=Non
     bubble = np.array([p.bubble for p in DEFAULT_PATTERNS])
     stall = np.array([p.stall for p in DEFAULT_PATTERNS])
     n_per_group = ops.weight.shape[0] // ops.groups
-    assembled = np.zeros_like(ops.output)
     cycles = rtl_cycles = folds_run = max_vectors = 0
     sim_s = model_s = 0.0
     message = ""
     n_idx = cell.lanes if cell.kind == "nm" else 0
     lanes_per_cycle = 10 + cols * (cell.acts_per_beat + 1) + rows * (cell.lanes + n_idx)
     limit = min(batch_cycles, _BATCH_LANES // lanes_per_cycle)
-    for g in range(ops.groups):
+    # the groups of a grouped conv share the pixels: their folds run as one stream of batches
+    tm = time.perf_counter()
+    parts = [is_layer_folds(cfg, rows, cols, ops.weight[g * n_per_group:(g + 1) * n_per_group],
+                            np.asarray(ops.activations[g], dtype=np.int64), seed=seed + g)
+             for g in range(ops.groups)]
+    folds = concat_folds(parts, [g * n_per_group for g in range(ops.groups)])
+    group = np.repeat(np.arange(ops.groups), [p.folds for p in parts])
+    del parts
+    nvec = folds.fold_v1 - folds.fold_v0
+    est = systolic_cycle_estimate(rows, cols, nvec, bubble, stall)
+    out = np.zeros((folds.pixels, ops.weight.shape[0]), dtype=np.int64)
+    model_s += time.perf_counter() - tm
+    for f0, f1 in _batches(est, limit):
         tm = time.perf_counter()
-        wmat = ops.weight[g * n_per_group:(g + 1) * n_per_group]
-        amat = np.asarray(ops.activations[g], dtype=np.int64)
-        folds = is_layer_folds(cfg, rows, cols, wmat, amat, seed=seed + g)
-        nvec = folds.fold_v1 - folds.fold_v0
-        est = systolic_cycle_estimate(rows, cols, nvec, bubble, stall)
-        out_g = np.zeros((folds.pixels, n_per_group), dtype=np.int64)
+        sel = np.arange(f0, f1)
+        shift = -(f0 % len(bubble))
+        tr = is_folds_trace(cfg, rows, cols, folds, sel, bubble=np.roll(bubble, shift),
+                            stall=np.roll(stall, shift), seed=seed + f0)
         model_s += time.perf_counter() - tm
-        for f0, f1 in _batches(est, limit):
-            tm = time.perf_counter()
-            sel = np.arange(f0, f1)
-            shift = -(f0 % len(bubble))
-            tr = is_folds_trace(cfg, rows, cols, folds, sel, bubble=np.roll(bubble, shift),
-                                stall=np.roll(stall, shift), seed=seed + g * 7919 + f0)
-            model_s += time.perf_counter() - tm
-            observed, secs = vl.run_words(built, tr.inputs)
-            sim_s += secs
-            ends = np.cumsum(tr.fold_cycles)
-            flat = systolic_fold_cycles(rows, cols, nvec[sel])
-            is_flat = (bubble[sel % len(bubble)] == 0) & (stall[sel % len(stall)] == 0)
-            if not message and np.any(tr.fold_cycles[is_flat] != flat[is_flat]):
-                message = "the fast IS model's flat-out fold timing differs from 2*rows + cols + V - 1"
-            mm = _first_mismatch(tr, observed)
-            if mm is not None and not message:
-                c, sig, e, got = mm
-                i = int(np.searchsorted(ends, c, side="right"))
-                message = (f"group {g}, fold {f0 + i} (pixels {folds.fold_p0[f0 + i]}.., reduction "
-                           f"chunk {folds.fold_chunk[f0 + i]}), cycle {c - (ends[i] - tr.fold_cycles[i])} "
-                           f"of the fold (global {cycles + c}): {sig} expected {e:#x}, got {got:#x}")
-            take = np.flatnonzero(observed["o_valid"][:, 0] & tr.inputs["o_ready"][:, 0])
-            want = int(nvec[sel].sum())
-            if take.size != want:
-                message = message or (f"group {g}, folds {f0}..{f1 - 1}: the RTL delivered "
-                                      f"{take.size} output vectors, expected {want}")
-            else:
-                # the RTL's cycles: per fold, from its first cycle to its last output taken
-                fold_of = np.searchsorted(ends, take, side="right")
-                last = np.full(sel.size, -1, dtype=np.int64)
-                np.maximum.at(last, fold_of, take)
-                rtl_cycles += int(np.sum(last + 1 - (ends - tr.fold_cycles)))
-                vecs = unpack_words(observed["o_data"][take], accb, cols)
-                first = np.repeat(folds.fold_v0[sel] - np.cumsum(nvec[sel]) + nvec[sel], nvec[sel])
-                chan = folds.channel[first + np.arange(want)]
-                pix = np.repeat(folds.fold_p0[sel], nvec[sel])[:, None] + np.arange(cols)[None, :]
-                np.add.at(out_g, (pix, np.broadcast_to(chan[:, None], pix.shape)), vecs)
-            cycles += tr.cycles
-            folds_run += sel.size
-            max_vectors = max(max_vectors, int(nvec[sel].max()))
-        assembled[:, g * n_per_group:(g + 1) * n_per_group] = \
-            wrap_to_bits(out_g[:amat.shape[0]], accb)
+        observed, secs = vl.run_words(built, tr.inputs)
+        sim_s += secs
+        ends = np.cumsum(tr.fold_cycles)
+        flat = systolic_fold_cycles(rows, cols, nvec[sel])
+        is_flat = (bubble[sel % len(bubble)] == 0) & (stall[sel % len(stall)] == 0)
+        if not message and np.any(tr.fold_cycles[is_flat] != flat[is_flat]):
+            message = "the fast IS model's flat-out fold timing differs from 2*rows + cols + V - 1"
+        mm = _first_mismatch(tr, observed)
+        if mm is not None and not message:
+            c, sig, e, got = mm
+            i = int(np.searchsorted(ends, c, side="right"))
+            f = f0 + i
+            message = (f"group {group[f]}, fold {f} (pixels {folds.fold_p0[f]}.., reduction chunk "
+                       f"{folds.fold_chunk[f]}), cycle {c - (ends[i] - tr.fold_cycles[i])} of the "
+                       f"fold (global {cycles + c}): {sig} expected {e:#x}, got {got:#x}")
+        take = np.flatnonzero(observed["o_valid"][:, 0] & tr.inputs["o_ready"][:, 0])
+        want = int(nvec[sel].sum())
+        if take.size != want:
+            message = message or (f"folds {f0}..{f1 - 1}: the RTL delivered {take.size} output "
+                                  f"vectors, expected {want}")
+        else:
+            # the RTL's cycles: per fold, from its first cycle to its last output taken
+            fold_of = np.searchsorted(ends, take, side="right")
+            last = np.full(sel.size, -1, dtype=np.int64)
+            np.maximum.at(last, fold_of, take)
+            rtl_cycles += int(np.sum(last + 1 - (ends - tr.fold_cycles)))
+            vecs = unpack_words(observed["o_data"][take], accb, cols)
+            first = np.repeat(folds.fold_v0[sel] - np.cumsum(nvec[sel]) + nvec[sel], nvec[sel])
+            chan = folds.channel[first + np.arange(want)]
+            pix = np.repeat(folds.fold_p0[sel], nvec[sel])[:, None] + np.arange(cols)[None, :]
+            np.add.at(out, (pix, np.broadcast_to(chan[:, None], pix.shape)), vecs)
+        cycles += tr.cycles
+        folds_run += sel.size
+        max_vectors = max(max_vectors, int(nvec[sel].max()))
+    assembled = wrap_to_bits(out[:ops.output.shape[0]], accb)
     message = message or _output_mismatch(assembled, ops.output)
     return dict(folds=folds_run, total_folds=folds_run, vectors=max_vectors, cycles=cycles,
-                model_cycles=cycles,
-                formula_cycles=0, rtl_cycles=rtl_cycles, outputs_checked=int(ops.output.size),
+                model_cycles=cycles, formula_cycles=0, rtl_cycles=rtl_cycles, outputs_checked=int(ops.output.size),
                 ok=not message, message=message, build_seconds=built.build_seconds,
                 sim_seconds=sim_s, model_seconds=model_s)
