@@ -108,3 +108,22 @@ def test_a_broken_fast_os_kernel_fails_the_replay(monkeypatch):
     monkeypatch.setattr(fo, "_os_kernel", broken)
     tr = os_tiles_trace(cfg, rows, cols, progs, apad, np.array([0, 1, 2]), np.array([0, 2, 4]), seed=2)
     assert len(_replay(cfg, rows, cols, tr)) > 0
+
+
+def test_whole_layer_os_catches_a_mutant_verilog_file(have_verilator, tmp_path):
+    import verilog_mutants as vm
+
+    from accelsim.rtl.export import Top, top_name, verilog_source
+    from accelsim.rtl.layer_verify import verify_layer
+    from accelsim.spec import arch_from_dict
+    arch = arch_from_dict({
+        "name": "dense-os-4x4", "array": {"rows": 4, "cols": 4}, "dataflow": "os",
+        "precision": {"weight_bits": 8, "activation_bits": 8, "accumulator_bits": 32},
+        "pe": {"sparsity": "dense"}, "buffers": {"weight_kib": 64, "input_kib": 64, "output_kib": 64},
+        "dram": {"bandwidth_bytes_per_cycle": 16}})
+    module = top_name(arch, "array")
+    text = verilog_source(Top("array", module, PEConfig.from_arch(arch), 4, 4, "os"))
+    bad = tmp_path / "bad.v"
+    bad.write_text(vm.accumulate_subtracts(text, module))
+    r = verify_layer(arch, "tiny-cnn", "conv3", whole_layer=True, verilog=bad)
+    assert not r.ok and "tiles" in r.message and "expected" in r.message, r.message
