@@ -17,7 +17,9 @@ Prints
 * the same for a 4x4 array (``WSArrayModel`` against
   :func:`accelsim.rtl.fast_array.fold_batch_trace`), and
 * a whole-layer verification of ResNet-18 ``layer1.0.conv1`` on the full-size
-  array of ``--arch`` (32x32 cells for ``dense-ws-32x32``), Verilator build
+  array of ``--arch`` (default: every bundled arch; 32x32 cells for
+  ``dense-ws-32x32``; 80 % unstructured on the unstructured arch, 4x4 blocks
+  at 50 % on the block arch, 2:4 on the N:M arch), Verilator build
   included: by default in an empty build cache (a cold build, Verilator
   runtime included); ``--warm-cache`` uses the normal cache (goal: < 5 min).
 """
@@ -110,6 +112,12 @@ def _array_rates() -> None:
           f"Numba {cycles / fast_s / 1e6:.2f} M cycles/s ({cycles:,} cycles)")
 
 
+_FULL_SIZE_ARCHS = ("dense-ws-32x32", "nm24-ws-32x32", "block4x4-ws-32x32", "unstructured-os-32x32",
+                    "eyeriss-12x14")
+_FULL_SIZE_PRUNING = {"unstructured-os-32x32": "unstructured:0.8", "block4x4-ws-32x32": "block:4x4:0.5"}
+"""Pruning of the full-size runs (others: the arch's default, ``nm:2:4`` on an N:M arch, else none)."""
+
+
 def _full_size(arch_name: str, warm: bool) -> None:
     from accelsim.rtl.layer_verify import verify_layer
     from accelsim.spec import load_arch
@@ -126,7 +134,8 @@ def _full_size(arch_name: str, warm: bool) -> None:
         return sum(getattr(resource.getrusage(who), f) for who in
                    (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
     t0, c0 = time.perf_counter(), cpu_s()
-    r = verify_layer(arch, "resnet18", "layer1.0.conv1", shape="full", whole_layer=True)
+    prune = _FULL_SIZE_PRUNING.get(arch_name)
+    r = verify_layer(arch, "resnet18", "layer1.0.conv1", prune=prune, shape="full", whole_layer=True)
     wall, cpu = time.perf_counter() - t0, cpu_s() - c0
     print("  " + r.summary().replace("\n", "\n  "))
     print(f"  {arch_name}: wall {wall:.1f} s, CPU {cpu:.1f} s (Verilator build {r.build_seconds:.1f} s; "
@@ -148,7 +157,7 @@ def main(argv=None) -> int:
         _pe_rates(args.trials)
         _array_rates()
     if not args.skip_full:
-        for name in args.arch or ["dense-ws-32x32", "nm24-ws-32x32"]:
+        for name in args.arch or _FULL_SIZE_ARCHS:
             _full_size(name, args.warm_cache)
     return 0
 
