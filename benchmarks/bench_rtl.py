@@ -25,7 +25,9 @@ Prints
   dense and 2:4 archs and the unstructured one at 80 % run as IS arrays, OS =
   ``unstructured-os-32x32`` at 80 %, and
 * a whole-layer verification of the same layer on the full-size array of
-  ``--arch`` (32x32 cells for ``dense-ws-32x32``; ``NAME:is`` / ``NAME:os``
+  ``--arch`` (default: every bundled arch; 32x32 cells for
+  ``dense-ws-32x32``; 80 % unstructured on the unstructured arch, 4x4 blocks
+  at 50 % on the block arch, 2:4 on the N:M arch; ``NAME:is`` / ``NAME:os``
   runs the arch with that dataflow), Verilator build included: by default in
   an empty build cache (a cold build, Verilator runtime included);
   ``--warm-cache`` uses the normal cache (goal: < 5 min).
@@ -214,6 +216,12 @@ def _layer_rows() -> None:
     print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
 
 
+_FULL_SIZE_ARCHS = ("dense-ws-32x32", "nm24-ws-32x32", "block4x4-ws-32x32", "unstructured-os-32x32",
+                    "eyeriss-12x14")
+_FULL_SIZE_PRUNING = {"unstructured-os-32x32": "unstructured:0.8", "block4x4-ws-32x32": "block:4x4:0.5"}
+"""Pruning of the full-size runs (others: the arch's default, ``nm:2:4`` on an N:M arch, else none)."""
+
+
 def _full_size(arch_name: str, warm: bool) -> None:
     from accelsim.rtl.layer_verify import verify_layer
 
@@ -224,7 +232,8 @@ def _full_size(arch_name: str, warm: bool) -> None:
         os.environ["ACCELSIM_CACHE"] = tmp.name
     print(f"full-size whole-layer verification, {'warm' if warm else 'empty'} Verilator cache")
     t0, c0 = time.perf_counter(), _cpu_s()
-    r = verify_layer(arch, "resnet18", "layer1.0.conv1", shape="full", whole_layer=True)
+    prune = _FULL_SIZE_PRUNING.get(arch_name.partition(":")[0])
+    r = verify_layer(arch, "resnet18", "layer1.0.conv1", prune=prune, shape="full", whole_layer=True)
     wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
     print("  " + r.summary().replace("\n", "\n  "))
     print(f"  {arch_name}: wall {wall:.1f} s, CPU {cpu:.1f} s (Verilator build {r.build_seconds:.1f} s; "
@@ -237,7 +246,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--trials", type=int, default=4000, help="random PE trials per mode (default 4000)")
     p.add_argument("--arch", action="append", help="arch of the full-size run, NAME or NAME:is / "
-                   "NAME:os for another dataflow (repeatable; default dense-ws-32x32 and nm24-ws-32x32)")
+                   "NAME:os for another dataflow (repeatable; default every bundled arch)")
     p.add_argument("--skip-layers", action="store_true",
                    help="skip the 4x4 IS/OS whole-layer runs")
     p.add_argument("--full-only", action="store_true", help="only the full-size runs")
@@ -250,7 +259,7 @@ def main(argv=None) -> int:
         if not args.skip_layers:
             _layer_rows()
     if not args.skip_full:
-        for name in args.arch or ["dense-ws-32x32", "nm24-ws-32x32"]:
+        for name in args.arch or _FULL_SIZE_ARCHS:
             _full_size(name, args.warm_cache)
     return 0
 

@@ -3,7 +3,7 @@
 :class:`accelsim.sim.array_model.OSArrayModel` (pure Python) stays the
 specification; this module computes the same registers with flat integer
 arrays, so a whole layer (millions of cycles) can be checked against the RTL.
-``tests/rtl/test_rtl_fast_os_is.py`` replays the inputs this module drives
+``tests/rtl/test_rtl_fast_os.py`` replays the inputs this module drives
 through ``OSArrayModel`` and requires the same outputs in every cycle.
 
 Stimulus is a set of *programs*, one per output-channel block (the events
