@@ -105,7 +105,7 @@ def _replay_array(cfg, rows, cols, tr) -> list:
             b = (int(ins["w_bidx"][c, 0]), int(ins["w_boff"][c, 0])) if "w_bidx" in ins else (0, 0)
             load = (int(ins["w_row"][c, 0]), cells, b)
         acts = tuple(tuple(int(x) for x in ad[c, r * P:(r + 1) * P]) for r in range(rows))
-        o = model.step(SystolicInputs(bool(ins["a_valid"][c, 0]), acts, True, load))
+        o = model.step(SystolicInputs(bool(ins["a_valid"][c, 0]), acts, bool(ins["o_ready"][c, 0]), load))
         ok = (int(o.ready), int(o.o_valid)) == (tr.expected["a_ready"][c, 0], tr.expected["o_valid"][c, 0])
         ok = ok and not (o.o_valid and tuple(o.o_data) != tuple(int(x) for x in od[c]))
         if addr_bits:
@@ -158,3 +158,26 @@ def test_fast_array_equals_python_model(archs, kind, rows, cols):
         assert folds == expect
     else:
         assert folds == -(-n // cols) * -(-k // (rows * chunk))
+
+
+@pytest.mark.parametrize("kind", ["dense", "nm", "block"])
+def test_fast_ws_with_bubbles_and_back_pressure_equals_python_model(archs, kind):
+    # the systolic kernel behind fold_batch_trace, driven with the four stall patterns
+    from accelsim.rtl.fast_array import systolic_word_trace
+    cfg, rows, cols = PEConfig.from_arch(archs[kind]), 2, 3
+    cell = WSArrayModel(cfg, rows, cols).cell_config
+    chunk = cell.m if cell.kind == "nm" else cell.lanes
+    rng = np.random.default_rng(7)
+    k = 2 * rows * chunk if cfg.kind != "block" else cfg.window_words
+    w, a = random_operand(rng, 8, (2 * cols, k)), random_operand(rng, 8, (6, k))
+    if cell.kind == "nm":
+        w.reshape(-1, cell.m)[:, cell.n:] = 0
+    for _, b, tiles in layer_fold_batches(cfg, rows, cols, w, a, seed=2):
+        f, v = len(tiles), b.acts.shape[1]
+        st = np.concatenate([b.weights, b.indices], axis=3)
+        vecs = b.acts.reshape(-1, rows, b.acts.shape[3])
+        tr = systolic_word_trace(cfg, "ws", rows, cols, st, np.arange(f), vecs, b.fold_chunk * v,
+                                 b.fold_chunk * v + v, bidx=b.bidx, boff=b.boff,
+                                 bubble=(0.0, 0.3, 0.0, 0.25), stall=(0.0, 0.0, 0.4, 0.25), seed=9)
+        assert _replay_array(cfg, rows, cols, tr) == []
+        assert np.any(tr.expected["a_ready"][:, 0] == 0) and tr.cycles > f * array_fold_cycles(rows, cols, v)
