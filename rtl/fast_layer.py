@@ -219,6 +219,6 @@ def whole_layer_is(arch, cfg, ops, rows, cols, module, seed, *, verilog_text=Non
     assembled = wrap_to_bits(out[:ops.output.shape[0]], accb)
     message = message or _output_mismatch(assembled, ops.output)
     return dict(folds=folds_run, total_folds=folds_run, vectors=max_vectors, cycles=cycles,
-                model_cycles=cycles, formula_cycles=0, rtl_cycles=rtl_cycles, outputs_checked=int(ops.output.size),
-                ok=not message, message=message, build_seconds=built.build_seconds,
+                model_cycles=cycles, formula_cycles=0, rtl_cycles=rtl_cycles,
+                outputs_checked=int(ops.output.size), ok=not message, message=message, build_seconds=built.build_seconds,
                 sim_seconds=sim_s, model_seconds=model_s)
