@@ -17,7 +17,7 @@ probability ``stall`` (per fold, cycled like
 :data:`~accelsim.rtl.trace.DEFAULT_PATTERNS`). Flat out (both 0) a fold of
 ``V`` vectors lasts :func:`~accelsim.sim.array_model.systolic_fold_cycles`
 ``= 2*rows + cols + V - 1`` cycles; :func:`fold_batch_trace` runs WS folds
-that way. Inputs that are not in use carry seeded random garbage (the array
+that way by default. Inputs that are not in use carry seeded random garbage (the array
 computes on streamed garbage; a correct design never lets it reach a valid
 output).
 
@@ -514,13 +514,16 @@ def systolic_word_trace(cfg: PEConfig, dataflow: str, rows: int, cols: int, stat
 
 
 def fold_batch_trace(cfg: PEConfig, rows: int, cols: int, batch: ArrayFoldBatch, *,
-                     seed: int = 0) -> WordTrace:
-    """Drive ``batch`` through the fast WS array model flat out; return the packed port words.
+                     seed: int = 0, bubble=(0.0,), stall=(0.0,)) -> WordTrace:
+    """Drive ``batch`` through the fast WS array model; return the packed port words.
 
     ``cfg`` is the PE configuration (block PEs use dense cells, as the array
-    top does); the port layout is :func:`accelsim.rtl.array.array_signature_members`.
-    No bubbles and ``o_ready`` always high: a fold of ``V`` vectors lasts
-    :func:`~accelsim.sim.pe_model.array_fold_cycles` ``= 2*rows + cols + V - 1`` cycles.
+    top does); the port layout is :func:`accelsim.rtl.arrays.array_signature_members`.
+    By default flat out (no bubbles, ``o_ready`` always high): a fold of ``V``
+    vectors lasts :func:`~accelsim.sim.pe_model.array_fold_cycles`
+    ``= 2*rows + cols + V - 1`` cycles. ``bubble`` / ``stall``: fold ``f``'s
+    probabilities of a bubble before a vector and of ``o_ready`` low are
+    ``bubble[f % len]`` / ``stall[f % len]`` (as in :func:`systolic_word_trace`).
     """
     model = WSArrayModel(cfg, rows, cols)         # argument checks, cell config
     cell = model.cell_config
@@ -539,4 +542,4 @@ def fold_batch_trace(cfg: PEConfig, rows: int, cols: int, batch: ArrayFoldBatch,
     return systolic_word_trace(cfg, "ws", rows, cols, stationary, np.arange(f, dtype=np.int64),
                                np.asarray(batch.acts, dtype=np.int64).reshape(kc * n_vec, rows, per),
                                chunk * n_vec, chunk * n_vec + n_vec, bidx=batch.bidx, boff=batch.boff,
-                               seed=seed)
+                               bubble=bubble, stall=stall, seed=seed)

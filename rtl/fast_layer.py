@@ -157,7 +157,7 @@ def whole_layer_is(arch, cfg, ops, rows, cols, module, seed, *, verilog_text=Non
     bubble = np.array([p.bubble for p in DEFAULT_PATTERNS])
     stall = np.array([p.stall for p in DEFAULT_PATTERNS])
     n_per_group = ops.weight.shape[0] // ops.groups
-    cycles = rtl_cycles = folds_run = max_vectors = 0
+    cycles = rtl_cycles = folds_run = max_vectors = flat_folds = 0
     sim_s = model_s = 0.0
     message = ""
     n_idx = cell.lanes if cell.kind == "nm" else 0
@@ -187,6 +187,7 @@ def whole_layer_is(arch, cfg, ops, rows, cols, module, seed, *, verilog_text=Non
         ends = np.cumsum(tr.fold_cycles)
         flat = systolic_fold_cycles(rows, cols, nvec[sel])
         is_flat = (bubble[sel % len(bubble)] == 0) & (stall[sel % len(stall)] == 0)
+        flat_folds += int(is_flat.sum())
         if not message and np.any(tr.fold_cycles[is_flat] != flat[is_flat]):
             message = "the fast IS model's flat-out fold timing differs from 2*rows + cols + V - 1"
         mm = _first_mismatch(tr, observed)
@@ -219,6 +220,6 @@ def whole_layer_is(arch, cfg, ops, rows, cols, module, seed, *, verilog_text=Non
     assembled = wrap_to_bits(out[:ops.output.shape[0]], accb)
     message = message or _output_mismatch(assembled, ops.output)
     return dict(folds=folds_run, total_folds=folds_run, vectors=max_vectors, cycles=cycles,
-                model_cycles=cycles, formula_cycles=0, rtl_cycles=rtl_cycles,
-                outputs_checked=int(ops.output.size), ok=not message, message=message, build_seconds=built.build_seconds,
-                sim_seconds=sim_s, model_seconds=model_s)
+                model_cycles=cycles, formula_cycles=0, rtl_cycles=rtl_cycles, flat_folds=flat_folds,
+                outputs_checked=int(ops.output.size), ok=not message, message=message,
+                build_seconds=built.build_seconds, sim_seconds=sim_s, model_seconds=model_s)

@@ -10,16 +10,18 @@ for N:M cells, else the lanes) and checks it in one of two ways:
   and random bubbles/back-pressure (:func:`accelsim.rtl.verify.verify_jobs`);
   Amaranth simulator or Verilator.
 * **whole layer**: every fold with every input vector, through a fast
-  Numba reference and Verilator, in batches of folds. WS: flat out, through
+  Numba reference and Verilator, in batches of folds, with the bubble /
+  back-pressure patterns of :data:`~accelsim.rtl.trace.DEFAULT_PATTERNS`
+  cycled over the folds (every fourth runs flat out). WS: through
   :mod:`accelsim.rtl.fast_array`; every output port is compared in every
-  cycle; the RTL's output vectors are summed over the reduction folds
-  (two's-complement wrap) and the assembled layer output must equal the
-  simulator's functional output bit for bit; the RTL's cycles must equal the
-  model's and the fold formula ``2*rows + cols + V - 1``. OS and IS arrays
-  (:func:`accelsim.rtl.fast_layer.whole_layer_os` / ``whole_layer_is``) run
-  with the bubbles and back-pressure of :data:`~accelsim.rtl.trace.DEFAULT_PATTERNS`
-  and the same checks (their cycles: RTL = model in every cycle; IS folds
-  driven flat out also equal the formula).
+  cycle (``a_ready``, ``o_valid``, block arrays ``a_addr``; ``o_data`` when
+  valid); the output vectors the RTL delivers (``o_valid`` and ``o_ready``)
+  are summed over the reduction folds (two's-complement wrap) and the
+  assembled layer output must equal the simulator's functional output bit
+  for bit; the cycles are the model's (RTL = model in every cycle) and the
+  folds driven flat out must last the fold formula ``2*rows + cols + V - 1``.
+  OS and IS arrays (:func:`accelsim.rtl.fast_layer.whole_layer_os` /
+  ``whole_layer_is``) run the same way (IS: the same flat-out check).
 
 PE-only architectures (no array top) are checked on their PE: sample mode
 streams ``(vector, channel)`` outputs of the layer; whole-layer mode is
@@ -67,8 +69,9 @@ class LayerVerifyResult:
         Cycles simulated (RTL and model).
     model_cycles, formula_cycles, rtl_cycles : int
         Whole layer: the model's cycles, ``sum(2*rows + cols + V - 1)`` over the
-        folds (0 where bubbles and back-pressure make the cycles the model's), and
-        the RTL's (per fold, up to its last valid output vector).
+        folds (0: every whole-layer run has bubbles and back-pressure, so the
+        cycles are the model's, checked against the RTL's in every cycle), and
+        the RTL's (per fold, from its first cycle to its last output vector taken).
     outputs_checked : int
         Layer output elements compared with the functional output (whole layer).
     ok : bool
@@ -78,6 +81,10 @@ class LayerVerifyResult:
     prune, weight_source, simulator : str
     dataflow : str
         The array's dataflow (``os`` trials are tiles of rows pixels x cols channels).
+    flat_folds : int
+        Whole layer, WS and IS: folds driven flat out (no bubbles, ``o_ready``
+        high; every fourth), each of which lasted the formula's
+        ``2*rows + cols + V - 1`` cycles (the run fails otherwise).
     """
 
     arch: str
@@ -106,6 +113,7 @@ class LayerVerifyResult:
     weight_source: str
     simulator: str
     dataflow: str = "ws"
+    flat_folds: int = 0
 
     def summary(self) -> str:
         """What was verified, in a few lines."""
@@ -137,6 +145,9 @@ class LayerVerifyResult:
             lines.append(f"  RTL = model in every cycle (random bubbles and back-pressure, {ref}); "
                          f"{self.outputs_checked:,} outputs equal the simulator's "
                          "functional output" if self.ok else f"  {self.cycles:,} cycles compared")
+            if self.ok and self.flat_folds:
+                lines.append(f"  the {self.flat_folds:,} folds driven flat out lasted "
+                             "2*rows + cols + V - 1 cycles each (the fold formula)")
         elif self.mode == "whole-layer":
             lines.append(f"  RTL cycles {self.rtl_cycles:,} = model {self.model_cycles:,} = formula "
                          f"{self.formula_cycles:,}; {self.outputs_checked:,} outputs equal the "
@@ -319,64 +330,84 @@ def _first_mismatch(trace, observed) -> tuple[int, str, int, int] | None:
 
 
 def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
+    """Every WS fold of every group on Verilator, the :data:`~accelsim.rtl.trace.DEFAULT_PATTERNS` cycled."""
     from accelsim.rtl import verilator as vl
     from accelsim.rtl.export import Top, verilog_source
     from accelsim.rtl.fast_array import fold_batch_trace, unpack_words
+    from accelsim.rtl.trace import DEFAULT_PATTERNS
     from accelsim.sim.pe_model import WSArrayModel
+    from accelsim.sim.quantize import wrap_to_bits
 
     cell = WSArrayModel(cfg, rows, cols).cell_config
     text = verilog_text if verilog_text is not None else \
         verilog_source(Top("array", module, cfg, rows, cols))
     built = vl.build(text, module)
     accb = cell.accumulator_bits
+    bubble = np.array([p.bubble for p in DEFAULT_PATTERNS])
+    stall = np.array([p.stall for p in DEFAULT_PATTERNS])
+    n_pat = bubble.size
+    # batches of about _BATCH_CYCLES cycles: the patterns stretch folds by 1 / ((1 - b) (1 - s))
+    stretch = float(np.mean(1.0 / ((1.0 - bubble) * (1.0 - stall))))
     n_per_group = ops.weight.shape[0] // ops.groups
     assembled = np.zeros_like(ops.output)
-    cycles = model_cycles = formula = folds = rtl_cycles = 0
+    cycles = folds = rtl_cycles = flat_folds = 0
     sim_s = model_s = 0.0
     message = ""
     vectors = ops.activations.shape[1]
+    flat = array_fold_cycles(rows, cols, vectors)
     for g in range(ops.groups):
         wmat = ops.weight[g * n_per_group:(g + 1) * n_per_group]
         amat = ops.activations[g]
         out_g = np.zeros((vectors, -(-n_per_group // cols) * cols), dtype=np.int64)
-        for f0, batch, tiles in layer_fold_batches(cfg, rows, cols, wmat, amat, seed=seed + g):
+        for f0, batch, tiles in layer_fold_batches(cfg, rows, cols, wmat, amat, seed=seed + g,
+                                                   batch_cycles=int(_BATCH_CYCLES / stretch)):
+            nf = len(tiles)
+            pat = (folds + np.arange(nf)) % n_pat             # pattern of each fold, cycled over the layer
             tm = time.perf_counter()
-            trace = fold_batch_trace(cfg, rows, cols, batch, seed=seed + g * 7919 + f0)
+            trace = fold_batch_trace(cfg, rows, cols, batch, seed=seed + g * 7919 + f0,
+                                     bubble=np.roll(bubble, -(folds % n_pat)),
+                                     stall=np.roll(stall, -(folds % n_pat)))
             model_s += time.perf_counter() - tm
             observed, secs = vl.run_words(built, trace.inputs)
             sim_s += secs
-            n_cycles = trace.cycles
-            model_cycles += int(trace.fold_cycles.sum())
-            formula += len(tiles) * array_fold_cycles(rows, cols, vectors)
-            # model vs formula: V outputs per fold, the last in the fold's last cycle
-            ends = np.cumsum(trace.fold_cycles) - 1
-            if trace.valid_cycles.size != len(tiles) * vectors or \
-                    not np.array_equal(trace.valid_cycles.reshape(len(tiles), vectors)[:, -1], ends):
-                message = message or "the array model's output timing differs from the fold formula"
+            ends = np.cumsum(trace.fold_cycles)
+            starts = ends - trace.fold_cycles
+            # the model: V outputs taken per fold, the last in the fold's last cycle; the folds
+            # driven flat out last the formula's cycles
+            taken = trace.taken_cycles
+            is_flat = (bubble[pat] == 0) & (stall[pat] == 0)
+            flat_folds += int(is_flat.sum())
+            if taken.size != nf * vectors or \
+                    not np.array_equal(taken.reshape(nf, vectors)[:, -1], ends - 1):
+                message = message or "the array model's output timing differs from its fold ends"
+            if np.any(trace.fold_cycles[is_flat] != flat):
+                message = message or ("the fast WS model's flat-out fold timing differs from "
+                                      "2*rows + cols + V - 1")
             mm = _first_mismatch(trace, observed)
             if mm is not None and not message:
                 c, sig, e, got = mm
-                fold = int(np.searchsorted(ends, c))
-                start = int(ends[fold] - trace.fold_cycles[fold] + 1)
+                fold = int(np.searchsorted(ends, c, side="right"))
+                p = pat[fold]
                 message = (f"group {g}, fold {f0 + fold} (output tile {tiles[fold][0]}, reduction "
-                           f"chunk {tiles[fold][1]}), cycle {c - start} of the fold (global "
+                           f"chunk {tiles[fold][1]}; bubbles {bubble[p]:g}, o_ready low "
+                           f"{stall[p]:g}), cycle {c - starts[fold]} of the fold (global "
                            f"{cycles + c}): {sig} expected {e:#x}, got {got:#x}")
-            rtl_valid = np.flatnonzero(observed["o_valid"][:, 0])
-            fold_of = np.searchsorted(ends, rtl_valid)
-            last = np.full(len(tiles), -1, dtype=np.int64)
-            np.maximum.at(last, fold_of, rtl_valid)
-            rtl_cycles += int(np.sum(last - (ends - trace.fold_cycles)))
-            vecs = unpack_words(observed["o_data"][rtl_valid], accb, cols) \
-                if rtl_valid.size == len(tiles) * vectors else None
-            if vecs is None:
-                message = message or "the RTL delivered the wrong number of output vectors"
+            # the RTL's output vectors: o_valid and o_ready; its cycles: per fold, from its first
+            # cycle to its last output taken
+            rtl_take = np.flatnonzero(observed["o_valid"][:, 0] & trace.inputs["o_ready"][:, 0])
+            if rtl_take.size != nf * vectors:
+                message = message or (f"group {g}, folds {f0}..{f0 + nf - 1}: the RTL delivered "
+                                      f"{rtl_take.size} output vectors, expected {nf * vectors}")
             else:
-                vecs = vecs.reshape(len(tiles), vectors, cols)
+                fold_of = np.searchsorted(ends, rtl_take, side="right")
+                last = np.full(nf, -1, dtype=np.int64)
+                np.maximum.at(last, fold_of, rtl_take)
+                rtl_cycles += int(np.sum(last + 1 - starts))
+                vecs = unpack_words(observed["o_data"][rtl_take], accb, cols).reshape(nf, vectors, cols)
                 for i, (nt, _) in enumerate(tiles):
                     out_g[:, nt * cols:(nt + 1) * cols] += vecs[i]
-            cycles += n_cycles
-            folds += len(tiles)
-        from accelsim.sim.quantize import wrap_to_bits
+            cycles += trace.cycles
+            folds += nf
         assembled[:, g * n_per_group:(g + 1) * n_per_group] = \
             wrap_to_bits(out_g[:, :n_per_group], accb)
     diff = np.argwhere(assembled != ops.output)
@@ -385,7 +416,7 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
         message = (f"assembled output [{m_}, {n_}] = {int(assembled[m_, n_])}, the functional "
                    f"output is {int(ops.output[m_, n_])} ({len(diff)} elements differ)")
     return dict(folds=folds, total_folds=folds, vectors=vectors, cycles=cycles,
-                model_cycles=model_cycles, formula_cycles=formula, rtl_cycles=rtl_cycles,
+                model_cycles=cycles, formula_cycles=0, rtl_cycles=rtl_cycles, flat_folds=flat_folds,
                 outputs_checked=int(ops.output.size), ok=not message, message=message,
                 build_seconds=built.build_seconds, sim_seconds=sim_s, model_seconds=model_s)
 

@@ -1,5 +1,7 @@
 """Real-layer verification (rtl.layer_verify): whole layers through the array RTL, samples, errors."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -26,15 +28,31 @@ def _whole_layer_cycles(rows, cols, chunk, m=3136, k=576, n=64):
     return folds, folds * (2 * rows + cols + m - 1)
 
 
+def _stretch():
+    """Mean stretch of a fold by the bubble / back-pressure patterns cycled over whole-layer folds."""
+    from accelsim.rtl.trace import DEFAULT_PATTERNS
+    return np.mean([1 / ((1 - p.bubble) * (1 - p.stall)) for p in DEFAULT_PATTERNS])
+
+
+def _check_bubbled_cycles(r, folds, flat_cycles):
+    # every fourth fold runs flat out (and must last the formula: checked inside, see
+    # test_whole_layer_ws_checks_flat_out_folds_against_the_formula); the others are stretched
+    assert r.flat_folds == -(-folds // 4)
+    assert r.cycles == r.rtl_cycles == r.model_cycles and r.formula_cycles == 0
+    assert flat_cycles * 1.25 < r.cycles < flat_cycles * _stretch() * 1.05
+
+
 def test_whole_layer_nm24(have_verilator, archs, resnet18):
     r = verify_layer(archs["nm"], resnet18, LAYER, whole_layer=True)
     assert r.ok, r.message
     folds, cycles = _whole_layer_cycles(4, 4, 4)          # a 2:4 cell covers M = 4 reduction elements
     assert (r.folds, r.total_folds, r.vectors) == (folds, folds, 3136) == (576, 576, 3136)
-    assert r.cycles == r.rtl_cycles == r.model_cycles == r.formula_cycles == cycles
+    _check_bubbled_cycles(r, folds, cycles)
     assert r.outputs_checked == 3136 * 64 and r.prune == "nm:2:4" and r.shape == (4, 4)
     s = r.summary()
     assert "4x4-cell array top" in s and "16x32 cells" in s and "576 of 576 folds" in s and "PASS" in s
+    assert "RTL = model in every cycle (random bubbles and back-pressure, fast WS reference)" in s
+    assert "the 144 folds driven flat out lasted 2*rows + cols + V - 1 cycles each" in s
 
 
 def test_whole_layer_block4x4(have_verilator, archs, resnet18):
@@ -46,7 +64,8 @@ def test_whole_layer_block4x4(have_verilator, archs, resnet18):
     stored = int(np.any(ops.weight.reshape(16, 4, 144, 4) != 0, axis=(1, 3)).sum())
     dense_folds, _ = _whole_layer_cycles(4, 4, 1)
     assert 0.4 * dense_folds < stored < 0.6 * dense_folds
-    assert r.folds == stored and r.rtl_cycles == r.formula_cycles == stored * (8 + 4 + 3135)
+    assert r.folds == stored
+    _check_bubbled_cycles(r, stored, stored * (8 + 4 + 3135))
 
 
 def test_whole_layer_unstructured_80_on_the_dense_array(have_verilator, archs, resnet18):
@@ -96,6 +115,58 @@ def test_whole_layer_catches_a_subtracting_array(have_verilator, archs, tmp_path
     r = verify_layer(arch, wl, "encoder.layer.0.attention.self.query", whole_layer=True, verilog=bad)
     assert not r.ok and "o_data expected" in r.message and "fold" in r.message
     assert "FAIL" in r.summary()
+
+
+def _nm_top(arch, rows=4, cols=4):
+    from accelsim.rtl.export import Top, top_name, verilog_source
+    from accelsim.sim.pe_model import PEConfig
+    module = top_name(arch, "array")
+    return module, verilog_source(Top("array", module, PEConfig.from_arch(arch), rows, cols))
+
+
+def test_whole_layer_ws_catches_a_mutant_that_ignores_back_pressure(have_verilator, archs, tmp_path):
+    # the mutant ties o_ready high inside: it equals the good array while o_ready is high, so the
+    # flat-out fold runs (what whole-layer WS used to drive) pass; the bubbled whole layer fails
+    import verilog_mutants as vm
+
+    from accelsim.rtl import verilator as vl
+    from accelsim.rtl.fast_array import fold_batch_trace
+    from accelsim.rtl.layer_verify import _first_mismatch, layer_fold_batches
+    from accelsim.sim.pe_model import PEConfig
+    arch = archs["nm"]
+    module, text = _nm_top(arch)
+    bad = tmp_path / "bad.v"
+    bad.write_text(vm.ignore_out_ready(text, module))
+    wl = load_workload(_minilm_file(), tokens=16)
+    name = "encoder.layer.0.attention.self.query"
+    ops = layer_operands(arch, wl, name)
+    built = vl.build(bad.read_text(), module)
+    cfg = PEConfig.from_arch(arch)
+    runs = 0
+    for f0, batch, tiles in layer_fold_batches(cfg, 4, 4, ops.weight, ops.activations[0]):
+        tr = fold_batch_trace(cfg, 4, 4, batch, seed=f0)
+        assert np.all(tr.inputs["o_ready"][:, 0] == 1)
+        observed, _ = vl.run_words(built, tr.inputs)
+        assert _first_mismatch(tr, observed) is None
+        runs += len(tiles)
+    assert runs == 24 * 96
+    r = verify_layer(arch, wl, name, whole_layer=True, verilog=bad)
+    assert not r.ok and "FAIL" in r.summary(), r.message
+    # the first mismatch is in a fold with back-pressure, on the handshake
+    assert re.search(r"o_ready low 0\.(4|25)\), cycle \d+ of the fold .*: (a_ready|o_valid) expected",
+                     r.message), r.message
+    assert verify_layer(arch, wl, name, whole_layer=True).ok
+
+
+def test_whole_layer_ws_checks_flat_out_folds_against_the_formula(have_verilator, archs, monkeypatch):
+    # a formula one cycle longer than the array: the flat-out folds no longer match it
+    import accelsim.rtl.layer_verify as lv
+    wl = load_workload(_minilm_file(), tokens=16)
+    name = "encoder.layer.0.attention.self.query"
+    good = lv.array_fold_cycles
+    monkeypatch.setattr(lv, "array_fold_cycles", lambda rows, cols, v: good(rows, cols, v) + 1)
+    r = verify_layer(archs["nm"], wl, name, whole_layer=True)
+    assert not r.ok and "flat-out fold timing" in r.message, r.message
 
 
 def test_im2col_matches_a_direct_convolution():

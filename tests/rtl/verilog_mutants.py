@@ -12,7 +12,7 @@ import re
 from accelsim.rtl.verilator import parse_ports
 
 __all__ = ["accumulate_subtracts", "narrow_accumulator", "drop_sign_extension", "extra_latency",
-           "swap_index_lanes", "unsigned_activation", "MUTANTS"]
+           "swap_index_lanes", "unsigned_activation", "ignore_out_ready", "MUTANTS"]
 
 _ACC_REG = re.compile(r"^(\s*)reg \[31:0\] ((?:acc|acc_\d+_\d+|psum_\d+_\d+)) = 32'd0;$", re.MULTILINE)
 
@@ -100,6 +100,24 @@ def extra_latency(text: str, top: str) -> str:
     wrapper = (f"\nmodule {top}({', '.join(p.name for p in ports)});\n" + "\n".join(decl) + "\n"
                + "\n".join(regs) + f"\n  {inner} u ({', '.join(conn)});\nendmodule\n")
     return text + wrapper
+
+
+def ignore_out_ready(text: str, top: str, port: str = "o_ready") -> str:
+    """The top ignores back-pressure: its ``port`` input is tied high inside (outputs are dropped
+    when the consumer is not ready; identical to the original while ``port`` is high)."""
+    ports = parse_ports(text, top)
+    if not any(p.name == port and p.direction == "in" and p.width == 1 for p in ports):
+        raise LookupError(f"no 1-bit input {port} on {top}")
+    inner = f"{top}__inner"
+    text, n = re.subn(rf"^module {re.escape(top)}\(", f"module {inner}(", text, count=1,
+                      flags=re.MULTILINE)
+    if n != 1:
+        raise LookupError(f"module {top} not found")
+    decl = [f"  {'input' if p.direction == 'in' else 'output'} "
+            f"{f'[{p.width - 1}:0] ' if p.width > 1 else ''}{p.name};" for p in ports]
+    conn = [f".{p.name}(1'b1)" if p.name == port else f".{p.name}({p.name})" for p in ports]
+    return text + (f"\nmodule {top}({', '.join(p.name for p in ports)});\n" + "\n".join(decl)
+                   + f"\n  {inner} u ({', '.join(conn)});\nendmodule\n")
 
 
 MUTANTS = ("adder->subtractor", "accumulator 24 bits", "sign extension dropped", "extra latency",
