@@ -16,7 +16,8 @@ Prints
   the comparison -- on seeded random trials with bubbles and back-pressure
   (goal: >= 1 M cycles/s);
 * the same for a 4x4 array: WS flat out (``WSArrayModel`` against
-  :func:`accelsim.rtl.fast_array.fold_batch_trace`), IS and OS with bubbles
+  :func:`accelsim.rtl.fast_array.fold_batch_trace`; also its rate with the
+  whole-layer bubble / back-pressure patterns), IS and OS with bubbles
   and back-pressure (:func:`accelsim.rtl.arrays.trace.systolic_trace` /
   ``os_trace`` against :func:`accelsim.rtl.fast_is.is_folds_trace` /
   :func:`accelsim.rtl.fast_os.os_tiles_trace`),
@@ -122,6 +123,13 @@ def _array_rates() -> None:
     slow_s = time.perf_counter() - t0
     print(f"  WS flat out: Python (spec) {slow.cycles / slow_s / 1e3:.0f} k cycles/s ({slow.cycles:,} "
           f"cycles); Numba {cycles / fast_s / 1e6:.2f} M cycles/s ({cycles:,} cycles)")
+    from accelsim.rtl.trace import DEFAULT_PATTERNS
+    bub, stl = [p.bubble for p in DEFAULT_PATTERNS], [p.stall for p in DEFAULT_PATTERNS]
+    t0 = time.perf_counter()
+    cycles = sum(fold_batch_trace(cfg, 4, 4, b, bubble=bub, stall=stl).cycles for _, b, _ in batches)
+    fast_s = time.perf_counter() - t0
+    print(f"  WS (bubbles, back-pressure, the whole-layer patterns): Numba {cycles / fast_s / 1e6:.2f} "
+          f"M cycles/s ({cycles:,} cycles)")
     _is_os_rates(w, a)
 
 

@@ -181,3 +181,7 @@ def test_fast_ws_with_bubbles_and_back_pressure_equals_python_model(archs, kind)
                                  bubble=(0.0, 0.3, 0.0, 0.25), stall=(0.0, 0.0, 0.4, 0.25), seed=9)
         assert _replay_array(cfg, rows, cols, tr) == []
         assert np.any(tr.expected["a_ready"][:, 0] == 0) and tr.cycles > f * array_fold_cycles(rows, cols, v)
+        if cfg.kind == "block":                  # a_addr is compared, also in back-pressured cycles
+            held = int(np.flatnonzero(tr.expected["a_ready"][:, 0] == 0)[0])
+            tr.expected["a_addr"][held, 0] ^= 1
+            assert _replay_array(cfg, rows, cols, tr) == [held]
