@@ -68,10 +68,11 @@ class LayerVerifyResult:
     cycles : int
         Cycles simulated (RTL and model).
     model_cycles, formula_cycles, rtl_cycles : int
-        Whole layer: the model's cycles, ``sum(2*rows + cols + V - 1)`` over the
-        folds (0: every whole-layer run has bubbles and back-pressure, so the
-        cycles are the model's, checked against the RTL's in every cycle), and
-        the RTL's (per fold, from its first cycle to its last output vector taken).
+        Whole layer: the model's cycles; ``sum(2*rows + cols + V - 1)`` over the
+        folds, or 0 where bubbles and back-pressure make the cycles the model's
+        (every whole-layer run now: the flat-out folds are checked against the
+        formula instead, see ``flat_folds``); the RTL's (per fold, from its
+        first cycle to its last output vector taken).
     outputs_checked : int
         Layer output elements compared with the functional output (whole layer).
     ok : bool
