@@ -123,8 +123,8 @@ def _array_rates() -> None:
     slow_s = time.perf_counter() - t0
     print(f"  WS flat out: Python (spec) {slow.cycles / slow_s / 1e3:.0f} k cycles/s ({slow.cycles:,} "
           f"cycles); Numba {cycles / fast_s / 1e6:.2f} M cycles/s ({cycles:,} cycles)")
-    from accelsim.rtl.trace import DEFAULT_PATTERNS
-    bub, stl = [p.bubble for p in DEFAULT_PATTERNS], [p.stall for p in DEFAULT_PATTERNS]
+    from accelsim.rtl.trace import pattern_probabilities
+    bub, stl = pattern_probabilities()
     t0 = time.perf_counter()
     cycles = sum(fold_batch_trace(cfg, 4, 4, b, bubble=bub, stall=stl).cycles for _, b, _ in batches)
     fast_s = time.perf_counter() - t0
@@ -138,12 +138,11 @@ def _is_os_rates(w, a) -> None:
     from accelsim.rtl.arrays.trace import os_trace, systolic_trace
     from accelsim.rtl.fast_is import is_folds_trace, is_layer_folds
     from accelsim.rtl.fast_os import os_programs, os_tiles_trace
-    from accelsim.rtl.trace import DEFAULT_PATTERNS
+    from accelsim.rtl.trace import pattern_probabilities
     from accelsim.sim.pe_model import PEConfig
     import numpy as np
 
-    bubble = [p.bubble for p in DEFAULT_PATTERNS]
-    stall = [p.stall for p in DEFAULT_PATTERNS]
+    bubble, stall = pattern_probabilities()
     for kind, cfg in (("dense", PEConfig(kind="dense")),
                       ("2:4", PEConfig(kind="nm", lanes=2, n=2, m=4, index_bits=2))):
         wk = w.copy()

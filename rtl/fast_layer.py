@@ -74,12 +74,11 @@ def whole_layer_os(arch, cfg, ops, rows, cols, module, seed, *, verilog_text=Non
     from accelsim.rtl.fast_array import unpack_words
     from accelsim.rtl.fast_os import os_programs, os_tiles_trace
     from accelsim.rtl.layer_verify import _first_mismatch
-    from accelsim.rtl.trace import DEFAULT_PATTERNS
+    from accelsim.rtl.trace import pattern_probabilities
 
     built = _build(cfg, rows, cols, "os", module, verilog_text)
     accb = cfg.accumulator_bits
-    bubble = [p.bubble for p in DEFAULT_PATTERNS]
-    stall = [p.stall for p in DEFAULT_PATTERNS]
+    bubble, stall = pattern_probabilities()
     n_per_group = ops.weight.shape[0] // ops.groups
     assembled = np.zeros_like(ops.output)
     cycles = tiles_run = 0
@@ -147,15 +146,14 @@ def whole_layer_is(arch, cfg, ops, rows, cols, module, seed, *, verilog_text=Non
     from accelsim.rtl.fast_array import systolic_cycle_estimate, unpack_words
     from accelsim.rtl.fast_is import concat_folds, is_folds_trace, is_layer_folds
     from accelsim.rtl.layer_verify import _first_mismatch
-    from accelsim.rtl.trace import DEFAULT_PATTERNS
+    from accelsim.rtl.trace import pattern_probabilities
     from accelsim.sim.array_model import array_cell_config, systolic_fold_cycles
     from accelsim.sim.quantize import wrap_to_bits
 
     built = _build(cfg, rows, cols, "is", module, verilog_text)
     cell = array_cell_config(cfg, "is")
     accb = cell.accumulator_bits
-    bubble = np.array([p.bubble for p in DEFAULT_PATTERNS])
-    stall = np.array([p.stall for p in DEFAULT_PATTERNS])
+    bubble, stall = pattern_probabilities()
     n_per_group = ops.weight.shape[0] // ops.groups
     cycles = rtl_cycles = folds_run = max_vectors = flat_folds = 0
     sim_s = model_s = 0.0

@@ -22,7 +22,7 @@ import numpy as np
 from accelsim.sim.pe_model import PEConfig
 from accelsim.rtl.fast_array import _bits, _seeded_state, _signed, _uniform, pack_words
 from accelsim.rtl.stimulus import WindowWrite
-from accelsim.rtl.trace import DEFAULT_PATTERNS
+from accelsim.rtl.trace import DEFAULT_PATTERNS, pattern_probabilities
 
 __all__ = ["PEWordTrace", "fast_pe_trace", "encode_jobs"]
 
@@ -241,8 +241,7 @@ def fast_pe_trace(cfg: PEConfig, trials, seed: int = 0, patterns=DEFAULT_PATTERN
     ib = cfg.index_bits or 1
     g_in = np.array([1, cfg.weight_bits, ib, cfg.activation_bits, widths.get("in_sub", 1),
                      widths.get("act_addr", 1), cfg.activation_bits], dtype=np.int64)
-    bubble = np.array([p.bubble for p in patterns], dtype=np.float64)
-    stall = np.array([p.stall for p in patterns], dtype=np.float64)
+    bubble, stall = pattern_probabilities(patterns)
     n_out = int(ev["outs"].sum())
     cap = max(64, 3 * (len(ev["typ"]) + 3 * n_out + 4 * n_trials))
     # a working PE needs well under 3 cycles per event even at the worst stall pattern; a trace

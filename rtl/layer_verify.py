@@ -329,7 +329,8 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
     from accelsim.rtl import verilator as vl
     from accelsim.rtl.export import Top, verilog_source
     from accelsim.rtl.fast_array import fold_batch_trace, unpack_words
-    from accelsim.rtl.trace import DEFAULT_PATTERNS
+    from accelsim.rtl.fast_layer import _output_mismatch
+    from accelsim.rtl.trace import pattern_probabilities
     from accelsim.sim.pe_model import WSArrayModel
     from accelsim.sim.quantize import wrap_to_bits
 
@@ -338,8 +339,7 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
         verilog_source(Top("array", module, cfg, rows, cols))
     built = vl.build(text, module)
     accb = cell.accumulator_bits
-    bubble = np.array([p.bubble for p in DEFAULT_PATTERNS])
-    stall = np.array([p.stall for p in DEFAULT_PATTERNS])
+    bubble, stall = pattern_probabilities()
     n_pat = bubble.size
     # batches of about _BATCH_CYCLES cycles: the patterns stretch folds by 1 / ((1 - b) (1 - s))
     stretch = float(np.mean(1.0 / ((1.0 - bubble) * (1.0 - stall))))
@@ -405,11 +405,7 @@ def _whole_layer(arch, cfg, ops, rows, cols, module, seed, verilog_text):
             folds += nf
         assembled[:, g * n_per_group:(g + 1) * n_per_group] = \
             wrap_to_bits(out_g[:, :n_per_group], accb)
-    diff = np.argwhere(assembled != ops.output)
-    if diff.size and not message:
-        m_, n_ = (int(v) for v in diff[0])
-        message = (f"assembled output [{m_}, {n_}] = {int(assembled[m_, n_])}, the functional "
-                   f"output is {int(ops.output[m_, n_])} ({len(diff)} elements differ)")
+    message = message or _output_mismatch(assembled, ops.output)
     return dict(folds=folds, total_folds=folds, vectors=vectors, cycles=cycles,
                 model_cycles=cycles, formula_cycles=0, rtl_cycles=rtl_cycles, flat_folds=flat_folds,
                 outputs_checked=int(ops.output.size), ok=not message, message=message,

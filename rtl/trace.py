@@ -19,7 +19,8 @@ from accelsim.sim.pe_model import (ArrayInputs, Beat, PEConfig, PEInputs, PEMode
                                    pack_lanes)
 from accelsim.rtl.stimulus import Fold, Job, WindowWrite
 
-__all__ = ["Trace", "pe_trace", "array_trace", "StallPattern", "DEFAULT_PATTERNS"]
+__all__ = ["Trace", "pe_trace", "array_trace", "StallPattern", "DEFAULT_PATTERNS",
+           "pattern_probabilities"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,16 @@ class StallPattern:
 DEFAULT_PATTERNS = (StallPattern(0.0, 0.0), StallPattern(0.3, 0.0), StallPattern(0.0, 0.4),
                     StallPattern(0.25, 0.25))
 """Cycled over trials: trial ``i`` uses ``DEFAULT_PATTERNS[i % 4]`` (every fourth trial runs flat out)."""
+
+
+def pattern_probabilities(patterns=DEFAULT_PATTERNS):
+    """The ``bubble`` and ``stall`` probabilities of ``patterns`` as two float64 arrays.
+
+    The form the Numba trace kernels take (trial or fold ``i`` uses entry ``i % len``).
+    """
+    import numpy as np
+    return (np.array([p.bubble for p in patterns], dtype=np.float64),
+            np.array([p.stall for p in patterns], dtype=np.float64))
 
 
 @dataclass(frozen=True)

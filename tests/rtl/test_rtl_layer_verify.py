@@ -103,11 +103,16 @@ def test_whole_layer_real_minilm_checkpoint(have_verilator, archs):
     assert ops.activations.max() == 127
 
 
-def test_whole_layer_catches_a_subtracting_array(have_verilator, archs, tmp_path):
+def _array_top(arch, rows=4, cols=4):
     from accelsim.rtl.export import Top, top_name, verilog_source
     from accelsim.sim.pe_model import PEConfig
+    module = top_name(arch, "array")
+    return module, verilog_source(Top("array", module, PEConfig.from_arch(arch), rows, cols))
+
+
+def test_whole_layer_catches_a_subtracting_array(have_verilator, archs, tmp_path):
     arch = archs["nm"]
-    text = verilog_source(Top("array", top_name(arch, "array"), PEConfig.from_arch(arch), 4, 4))
+    _, text = _array_top(arch)
     assert "$signed(psum_1_0) + $signed(" in text
     bad = tmp_path / "bad.v"
     bad.write_text(text.replace("$signed(psum_1_0) + $signed(", "$signed(psum_1_0) - $signed(", 1))
@@ -115,13 +120,6 @@ def test_whole_layer_catches_a_subtracting_array(have_verilator, archs, tmp_path
     r = verify_layer(arch, wl, "encoder.layer.0.attention.self.query", whole_layer=True, verilog=bad)
     assert not r.ok and "o_data expected" in r.message and "fold" in r.message
     assert "FAIL" in r.summary()
-
-
-def _nm_top(arch, rows=4, cols=4):
-    from accelsim.rtl.export import Top, top_name, verilog_source
-    from accelsim.sim.pe_model import PEConfig
-    module = top_name(arch, "array")
-    return module, verilog_source(Top("array", module, PEConfig.from_arch(arch), rows, cols))
 
 
 def test_whole_layer_ws_catches_a_mutant_that_ignores_back_pressure(have_verilator, archs, tmp_path):
@@ -134,7 +132,7 @@ def test_whole_layer_ws_catches_a_mutant_that_ignores_back_pressure(have_verilat
     from accelsim.rtl.layer_verify import _first_mismatch, layer_fold_batches
     from accelsim.sim.pe_model import PEConfig
     arch = archs["nm"]
-    module, text = _nm_top(arch)
+    module, text = _array_top(arch)
     bad = tmp_path / "bad.v"
     bad.write_text(vm.ignore_out_ready(text, module))
     wl = load_workload(_minilm_file(), tokens=16)

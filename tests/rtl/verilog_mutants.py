@@ -77,19 +77,32 @@ def unsigned_activation(text: str, top: str) -> str:
     return new
 
 
+def _wrap_top(text: str, top: str, ports, conn, body=()) -> str:
+    """Rename module ``top`` to ``top__inner`` and add a ``top`` with the same ports around it.
+
+    ``conn`` is the instance's port list (``.name(expr)``), ``body`` the wrapper's other lines.
+    """
+    inner = f"{top}__inner"
+    text, n = re.subn(rf"^module {re.escape(top)}\(", f"module {inner}(", text, count=1,
+                      flags=re.MULTILINE)
+    if n != 1:
+        raise LookupError(f"module {top} not found")
+    decl = [f"  {'input' if p.direction == 'in' else 'output'} "
+            f"{f'[{p.width - 1}:0] ' if p.width > 1 else ''}{p.name};" for p in ports]
+    return text + (f"\nmodule {top}({', '.join(p.name for p in ports)});\n"
+                   + "".join(line + "\n" for line in (*decl, *body))
+                   + f"  {inner} u ({', '.join(conn)});\nendmodule\n")
+
+
 def extra_latency(text: str, top: str) -> str:
     """The top's outputs leave through one more register (valid and data one cycle late)."""
     ports = parse_ports(text, top)
-    inner = f"{top}__inner"
-    text = re.sub(rf"^module {re.escape(top)}\(", f"module {inner}(", text, count=1, flags=re.MULTILINE)
-    decl, conn, regs = [], [], []
+    conn, regs = [], []
     for p in ports:
         rng = f"[{p.width - 1}:0] " if p.width > 1 else ""
         if p.direction == "in":
-            decl.append(f"  input {rng}{p.name};")
             conn.append(f".{p.name}({p.name})")
             continue
-        decl.append(f"  output {rng}{p.name};")
         conn.append(f".{p.name}(i_{p.name})")
         regs.append(f"  wire {rng}i_{p.name};")
         if p.name.endswith("ready") or p.name == "a_addr":
@@ -97,9 +110,7 @@ def extra_latency(text: str, top: str) -> str:
         else:
             regs.append(f"  reg {rng}d_{p.name} = 0;\n  always @(posedge clk) d_{p.name} <= i_{p.name};\n"
                         f"  assign {p.name} = d_{p.name};")
-    wrapper = (f"\nmodule {top}({', '.join(p.name for p in ports)});\n" + "\n".join(decl) + "\n"
-               + "\n".join(regs) + f"\n  {inner} u ({', '.join(conn)});\nendmodule\n")
-    return text + wrapper
+    return _wrap_top(text, top, ports, conn, regs)
 
 
 def ignore_out_ready(text: str, top: str, port: str = "o_ready") -> str:
@@ -108,16 +119,8 @@ def ignore_out_ready(text: str, top: str, port: str = "o_ready") -> str:
     ports = parse_ports(text, top)
     if not any(p.name == port and p.direction == "in" and p.width == 1 for p in ports):
         raise LookupError(f"no 1-bit input {port} on {top}")
-    inner = f"{top}__inner"
-    text, n = re.subn(rf"^module {re.escape(top)}\(", f"module {inner}(", text, count=1,
-                      flags=re.MULTILINE)
-    if n != 1:
-        raise LookupError(f"module {top} not found")
-    decl = [f"  {'input' if p.direction == 'in' else 'output'} "
-            f"{f'[{p.width - 1}:0] ' if p.width > 1 else ''}{p.name};" for p in ports]
     conn = [f".{p.name}(1'b1)" if p.name == port else f".{p.name}({p.name})" for p in ports]
-    return text + (f"\nmodule {top}({', '.join(p.name for p in ports)});\n" + "\n".join(decl)
-                   + f"\n  {inner} u ({', '.join(conn)});\nendmodule\n")
+    return _wrap_top(text, top, ports, conn)
 
 
 MUTANTS = ("adder->subtractor", "accumulator 24 bits", "sign extension dropped", "extra latency",
